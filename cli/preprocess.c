@@ -1,0 +1,11 @@
+/* hs preprocess: placeholder until the module lands; says so and fails. */
+#include "cli/commands.h"
+#include "lib/util.h"
+
+int cmd_preprocess(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	hs_warn("preprocess: not available in this build");
+	return 2;
+}

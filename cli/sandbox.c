@@ -1,0 +1,11 @@
+/* hs sandbox: placeholder until the module lands; says so and fails. */
+#include "cli/commands.h"
+#include "lib/util.h"
+
+int cmd_sandbox(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	hs_warn("sandbox: not available in this build");
+	return 2;
+}

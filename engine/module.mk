@@ -1,0 +1,1 @@
+# engine sources: LIB_SRCS += engine/....c

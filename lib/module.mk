@@ -1,0 +1,1 @@
+LIB_SRCS += lib/error.c lib/util.c

@@ -1,0 +1,1 @@
+# sandbox sources: LIB_SRCS += sandbox/....c

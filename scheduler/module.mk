@@ -1,0 +1,1 @@
+# scheduler sources: LIB_SRCS += scheduler/....c

@@ -1,0 +1,1 @@
+# tracer sources: LIB_SRCS += tracer/....c
