@@ -20,7 +20,7 @@ Q       := $(if $(V),,@)
 # Each module lists its sources in its own fragment.
 LIB_SRCS :=
 CLI_SRCS :=
-include lib/module.mk engine/module.mk sandbox/module.mk tracer/module.mk scheduler/module.mk cli/module.mk
+include lib/module.mk engine/module.mk engine/commit/module.mk sandbox/module.mk tracer/module.mk scheduler/module.mk cli/module.mk
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)

@@ -1,1 +1,1 @@
-LIB_SRCS += lib/error.c lib/util.c
+LIB_SRCS += lib/error.c lib/util.c lib/state.c

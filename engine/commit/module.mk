@@ -1,0 +1,1 @@
+# commit sources: LIB_SRCS += engine/commit/....c
