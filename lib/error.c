@@ -55,8 +55,10 @@ int hs_error_prefix(struct hs_error *err, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	if ((size_t)n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
+	/* The message may be cut at HS_ERROR_MSG_MAX: checking the result says so on purpose. */
+	if ((size_t)n < sizeof(err->msg) &&
+	    snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old) < 0)
+		err->msg[n] = '\0';
 	return -1;
 }
 
