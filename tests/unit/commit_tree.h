@@ -79,7 +79,7 @@ static void mkd(const char *path)
 	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
 }
 
-static void mkwhiteout(const char *path)
+__attribute__((unused)) static void mkwhiteout(const char *path)
 {
 	ck_assert_msg(mknod(path, S_IFCHR | 0, makedev(0, 0)) == 0, "whiteout %s: %s", path,
 		      strerror(errno));
@@ -183,7 +183,7 @@ static void copy_tree_rec(const char *src, const char *dst, struct cp_link *link
 	}
 }
 
-static void copy_tree(const char *src, const char *dst)
+__attribute__((unused)) static void copy_tree(const char *src, const char *dst)
 {
 	static struct cp_link links[256];
 	size_t nl = 0;

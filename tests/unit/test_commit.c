@@ -528,6 +528,33 @@ START_TEST(several_layers_stacked_on_one_target)
 }
 END_TEST
 
+/* overlay.opaque=x only says "holds xattr whiteouts": the dir merges, and its xattr-whiteout
+ * entries delete. */
+START_TEST(commit_opaque_x_merges)
+{
+	const char *b = scratch();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
+	struct hs_error err = HS_ERROR_INIT;
+
+	mkd(up);
+	mkd(lv);
+	mkd(P("%s/d", lv));
+	wfile(P("%s/d/old", lv), "old");
+	wfile(P("%s/d/gone", lv), "gone");
+	mkd(P("%s/d", up));
+	setx(P("%s/d", up), "user.overlay.opaque", "x");
+	wfile(P("%s/d/new", up), "new");
+	wfile(P("%s/d/gone", up), "");
+	setx(P("%s/d/gone", up), "user.overlay.whiteout", "");
+	ck_assert_msg(commit1(up, lv, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/d/old", lv), F_OK), 0);
+	ck_assert_int_eq(access(P("%s/d/new", lv), F_OK), 0);
+	ck_assert_int_eq(access(P("%s/d/gone", lv), F_OK), -1);
+	ck_assert(!has_overlay_xattr(P("%s/d", lv)));
+	rm_rf(b);
+}
+END_TEST
+
 START_TEST(recover_with_nothing_to_do_is_cheap)
 {
 	const char *b = scratch();
@@ -565,6 +592,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, bad_input_is_refused_untouched);
 	tcase_add_test(tc, commit_without_permission_changes_nothing);
 	tcase_add_test(tc, several_layers_stacked_on_one_target);
+	tcase_add_test(tc, commit_opaque_x_merges);
 	tcase_add_test(tc, recover_with_nothing_to_do_is_cheap);
 	suite_add_tcase(s, tc);
 	return s;
