@@ -427,6 +427,7 @@ static void sync_plan(const struct plan *p)
 {
 	dev_t seen[16];
 	size_t nseen = 0;
+	_cleanup_free_ char *last = NULL;
 
 	for (size_t i = 0; i < p->n; i++) {
 		_cleanup_free_ char *dir = parent_of(p->steps[i].dst);
@@ -434,6 +435,11 @@ static void sync_plan(const struct plan *p)
 		struct stat st;
 		bool dup = false;
 
+		/* Steps come grouped by dir: one look per dir, not per entry. */
+		if (dir && last && strcmp(dir, last) == 0)
+			continue;
+		free(last);
+		last = dir ? strdup(dir) : NULL;
 		if (!dir || (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 		    fstat(fd, &st) < 0)
 			continue;
@@ -617,6 +623,10 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 		size_t end = start;
 		int r = 0;
 
+		/* The txid names the journal and the temp names in the plan. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		snprintf(p.txid, sizeof(p.txid), "%lx%lx%x", (long)now.tv_sec, (long)getpid(),
+			 seq++);
 		/* Layers over the same target stack: a later one was made against the tree the
 		 * earlier one leaves, so it is planned after that one is in. */
 		for (; end < n && r == 0; end++) {
@@ -626,17 +636,6 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 			if (stacked)
 				break;
 			r = plan_layer(&p, &layers[end], err);
-		}
-		if (r == 0) {
-			clock_gettime(CLOCK_REALTIME, &now);
-			snprintf(p.txid, sizeof(p.txid), "%lx%lx%x", (long)now.tv_sec,
-				 (long)getpid(), seq++);
-			/* The temp names in the plan carry the txid: plan again now that it is
-			 * known (planning is cheap next to the commit). */
-			plan_release(&p);
-			p.flags = flags;
-			for (size_t k = start; k < end && r == 0; k++)
-				r = plan_layer(&p, &layers[k], err);
 		}
 		if (r == 0)
 			r = run_plan(&p, jdir, registry, err);

@@ -362,7 +362,7 @@ fail:
 static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, const char *ldir,
 		    dev_t udev, bool root, struct hs_error *err);
 
-static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ldfd,
+static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ldfd, dev_t ldev,
 		      const struct entry *e, bool copy, dev_t udev, int pass, struct hs_error *err)
 {
 	_cleanup_free_ char *up = join(udir, e->name);
@@ -382,6 +382,11 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 	live = fstatat(ldfd, e->name, &l, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!live && errno != ENOENT)
 		return hs_error_errno(err, "stat %s", lp);
+	/* A mount point cannot be renamed over or removed: refuse before anything changes
+	 * (a merged dir that is a mount point is fine, its entries are copied in). */
+	if (live && l.st_dev != ldev &&
+	    !(S_ISDIR(e->st.st_mode) && S_ISDIR(l.st_mode) && !xi.opaque && !wh))
+		return hs_error_set(err, EBUSY, "cannot replace the mount point %s", lp);
 
 	if (wh) {
 		if (!live)
@@ -466,7 +471,7 @@ static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, co
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++)
-			if (plan_entry(p, udir, ldir, ldfd, &e[i], copy, udev, pass, err) < 0)
+			if (plan_entry(p, udir, ldir, ldfd, ls.st_dev, &e[i], copy, udev, pass, err) < 0)
 				goto out;
 	/* Refuse before touching anything when a dir we must change is not writable. */
 	for (size_t i = before; i < p->n; i++) {

@@ -371,6 +371,38 @@ START_TEST(commit_across_filesystems)
 }
 END_TEST
 
+/* A mount point in the live tree cannot be deleted or replaced: refused before any change;
+ * merging into it (copying, as it is another fs) works. */
+START_TEST(commit_refuses_to_replace_a_mount_point)
+{
+	const char *b = scratch();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		HS_SKIP("no private mount namespace: %s", strerror(errno));
+	mkd(up);
+	mkd(lv);
+	mkd(P("%s/mnt", lv));
+	if (mount("tmpfs", P("%s/mnt", lv), "tmpfs", 0, "size=1m") < 0)
+		HS_SKIP("cannot mount a tmpfs: %s", strerror(errno));
+	wfile(P("%s/a", lv), "a");
+	wfile(P("%s/a", up), "changed");
+	mkwhiteout(P("%s/mnt", up));
+	ck_assert_int_eq(commit1(up, lv, 0, &err), -1);
+	ck_assert_int_eq(err.code, EBUSY);
+	ck_assert_msg(strstr(err.msg, P("%s/mnt", lv)), "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/upper/a", b), F_OK), 0);
+	unlink(P("%s/mnt", up));
+	mkd(P("%s/mnt", up));
+	wfile(P("%s/mnt/in", up), "in");
+	ck_assert_msg(commit1(up, lv, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/mnt/in", lv), F_OK), 0);
+	ck_assert_int_eq(umount(P("%s/mnt", lv)), 0);
+	rm_rf(b);
+}
+END_TEST
+
 START_TEST(summary_collapses_new_subtrees)
 {
 	const char *b = scratch();
@@ -588,6 +620,7 @@ Suite *hs_test_suite(void)
 	tcase_add_loop_test(tc, commit_xattrs_kept_overlay_ones_stripped, 0, 2);
 	tcase_add_loop_test(tc, commit_odd_names, 0, 2);
 	tcase_add_test(tc, commit_across_filesystems);
+	tcase_add_test(tc, commit_refuses_to_replace_a_mount_point);
 	tcase_add_test(tc, summary_collapses_new_subtrees);
 	tcase_add_test(tc, bad_input_is_refused_untouched);
 	tcase_add_test(tc, commit_without_permission_changes_nothing);
