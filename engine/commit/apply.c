@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -252,26 +253,29 @@ static void links_free(struct link_ent **map)
 	}
 }
 
+/* Data of one file: a reflink where the fs has them, else copy_file_range (in-kernel, same
+ * fs type), else sendfile (in-kernel, any two fs), else read/write. */
 static int copy_data(int in, int out, const char *src, struct hs_error *err)
 {
 	static char buf[1 << 18];
+	enum { CFR, SENDFILE, RW } how = CFR;
 	ssize_t n;
-	bool cfr = true;
 
 	if (ioctl(out, FICLONE, in) == 0)
 		return 0;
 	for (;;) {
-		if (cfr) {
+		if (how == CFR)
 			n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-				      errno == EOPNOTSUPP || errno == EBADF)) {
-				cfr = false;
-				continue;
-			}
-		} else {
-			n = read(in, buf, sizeof(buf));
-			if (n > 0 && hs_write_full(out, buf, (size_t)n) < 0)
-				return hs_error_errno(err, "copy %s", src);
+		else if (how == SENDFILE)
+			n = sendfile(out, in, NULL, 1 << 30);
+		else if ((n = read(in, buf, sizeof(buf))) > 0 && hs_write_full(out, buf, (size_t)n) < 0)
+			return hs_error_errno(err, "copy %s", src);
+		if (n < 0 && how != RW &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+		     errno == EBADF)) {
+			/* Nothing was written yet by the failed method: the offsets still hold. */
+			how = how == CFR ? SENDFILE : RW;
+			continue;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
