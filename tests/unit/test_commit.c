@@ -403,6 +403,98 @@ START_TEST(commit_refuses_to_replace_a_mount_point)
 }
 END_TEST
 
+/* A bind mount of the same file system is another mount: rename gives EXDEV there, so the
+ * entries are copied; a bind mount point inside the target is refused like any mount point. */
+START_TEST(commit_onto_a_bind_mount_copies)
+{
+	const char *b = scratch();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b), *bind = K("%s/bind", b);
+	struct hs_error err = HS_ERROR_INIT;
+	struct stat st;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		HS_SKIP("no private mount namespace: %s", strerror(errno));
+	mkd(up);
+	mkd(lv);
+	mkd(bind);
+	mkd(P("%s/sub", lv));
+	mkd(P("%s/elsewhere", b));
+	ck_assert_int_eq(mount(lv, bind, NULL, MS_BIND, NULL), 0);
+	ck_assert_int_eq(mount(P("%s/elsewhere", b), P("%s/sub", lv), NULL, MS_BIND, NULL), 0);
+	mkd(P("%s/d", up));
+	wfile(P("%s/d/f", up), "f");
+	wfile(P("%s/g", up), "g");
+	ck_assert_msg(commit1(up, bind, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(stat(P("%s/d/f", lv), &st), 0);
+	ck_assert_int_eq(stat(P("%s/g", lv), &st), 0);
+	mkwhiteout(P("%s/sub", up));
+	ck_assert_int_eq(commit1(up, bind, 0, &err), -1);
+	ck_assert_int_eq(err.code, EBUSY);
+	rm_rf(P("%s/sub", up));
+	ck_assert_int_eq(umount(P("%s/sub", lv)), 0);
+	ck_assert_int_eq(umount(bind), 0);
+	rm_rf(b);
+}
+END_TEST
+
+/* An ordinary user commits their own sandbox (user.overlay.* names, no chown possible). */
+START_TEST(commit_as_an_ordinary_user)
+{
+	unsigned flags = _i ? HS_COMMIT_COPY : 0;
+	const char *b = scratch();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
+	char *want, *got;
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0)
+		HS_SKIP("needs root to switch to another user");
+	ck_assert_int_eq(chmod(b, 0755), 0);
+	ck_assert_int_eq(chown(b, 65534, 65534), 0);
+	ck_assert_int_eq(chown(P("%s/state", b), 65534, 65534), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct hs_error err = HS_ERROR_INIT;
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		mkd(up);
+		mkd(lv);
+		mkd(P("%s/d", lv));
+		wfile(P("%s/d/old", lv), "old");
+		wfile(P("%s/f", lv), "f");
+		mkd(P("%s/d", up));
+		ck_assert_int_eq(chmod(P("%s/d", up), 0700), 0);
+		setx(P("%s/d", up), "user.overlay.impure", "y");
+		wfile(P("%s/d/new", up), "new");
+		wfile(P("%s/d/old", up), "");
+		setx(P("%s/d/old", up), "user.overlay.whiteout", "");
+		wfile(P("%s/f", up), "changed");
+		setx(P("%s/f", up), "user.overlay.origin", "");
+		mkd(P("%s/nd", up));
+		setx(P("%s/nd", up), "user.overlay.opaque", "y");
+		wfile(P("%s/nd/x", up), "x");
+		if (commit1(up, lv, flags, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			_exit(4);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	want = NULL;
+	got = tree_dump(lv, 0);
+	ck_assert_msg(strstr(got, "/d 040700 65534:65534\n/d/new 100644 65534:65534 size=3"), "%s",
+		      got);
+	ck_assert_msg(!strstr(got, "/d/old"), "%s", got);
+	ck_assert_msg(strstr(got, "/f 100644 65534:65534 size=7"), "%s", got);
+	ck_assert_msg(strstr(got, "/nd/x 100644"), "%s", got);
+	ck_assert_msg(!strstr(got, "overlay"), "%s", got);
+	free(want);
+	free(got);
+	rm_rf(b);
+}
+END_TEST
+
 START_TEST(summary_collapses_new_subtrees)
 {
 	const char *b = scratch();
@@ -621,6 +713,8 @@ Suite *hs_test_suite(void)
 	tcase_add_loop_test(tc, commit_odd_names, 0, 2);
 	tcase_add_test(tc, commit_across_filesystems);
 	tcase_add_test(tc, commit_refuses_to_replace_a_mount_point);
+	tcase_add_test(tc, commit_onto_a_bind_mount_copies);
+	tcase_add_loop_test(tc, commit_as_an_ordinary_user, 0, 2);
 	tcase_add_test(tc, summary_collapses_new_subtrees);
 	tcase_add_test(tc, bad_input_is_refused_untouched);
 	tcase_add_test(tc, commit_without_permission_changes_nothing);
