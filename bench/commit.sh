@@ -23,7 +23,8 @@ cleanup() {
 	umount "$T" 2>/dev/null || :
 	rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM HUP PIPE
 mkdir -p "$T" "$HS_STATE_DIR"
 CROSS=1
 if [ "$(id -u)" -ne 0 ] || ! mount -t tmpfs -o size=$((MB * 2 + 512))m tmpfs "$T" 2>/dev/null; then

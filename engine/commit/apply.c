@@ -100,10 +100,39 @@ int rm_tree(const char *path, struct hs_error *err)
 	return rm_at(AT_FDCWD, path, path, err);
 }
 
-static int exec_mv(const struct step *s, struct hs_error *err)
+/* The common cases of a first run, where the plan's view of the live entry (old_type) is
+ * seconds old: one rename, no checks. Returns 1 done, 0 not tried or refused (the checked
+ * path decides), -1 error. */
+static int mv_fast(const struct step *s, struct hs_error *err)
+{
+	if (s->old_type == 0) {
+		/* NOREPLACE: if something appeared meanwhile, the checked path looks at it. */
+		if (renameat2(AT_FDCWD, s->src, AT_FDCWD, s->dst, RENAME_NOREPLACE) < 0)
+			return 0;
+	} else if (!S_ISDIR(s->old_type) && !S_ISDIR(s->new_type) && !s->copy) {
+		struct stat d;
+		/* Over a non-dir: only if it is still the entry that was planned for. */
+		if (lstat(s->dst, &d) < 0 || !same_obj(&d, s->odev, s->oino) ||
+		    rename(s->src, s->dst) < 0)
+			return 0;
+	} else {
+		return 0;
+	}
+	crash_point();
+	if (s->strip && strip_overlay_xattrs(s->dst, err) < 0)
+		return -1;
+	return 1;
+}
+
+static int exec_mv(const struct step *s, bool fresh, struct hs_error *err)
 {
 	struct stat d, sr;
-	bool dst_ok = lstat(s->dst, &d) == 0;
+	bool dst_ok;
+	int f;
+
+	if (fresh && (f = mv_fast(s, err)) != 0)
+		return f < 0 ? -1 : 0;
+	dst_ok = lstat(s->dst, &d) == 0;
 
 	if (!dst_ok && errno != ENOENT)
 		return hs_error_errno(err, "commit %s", s->dst);
@@ -216,11 +245,11 @@ static int exec_fix(const struct step *s, struct hs_error *err)
 	return strip_overlay_xattrs(s->dst, err);
 }
 
-int exec_step(const struct step *s, struct hs_error *err)
+int exec_step(const struct step *s, bool fresh, struct hs_error *err)
 {
 	switch (s->kind) {
 	case STEP_MV:
-		return exec_mv(s, err);
+		return exec_mv(s, fresh, err);
 	case STEP_RM:
 		return exec_rm(s, err);
 	case STEP_META:
@@ -478,13 +507,13 @@ static int roll_back(const struct plan *p, struct hs_error *err)
 
 /* Run every step; keep going past a failed one (each step is whole on its own) and
  * report the first failure. */
-static int roll_forward(const struct plan *p, struct hs_error *err)
+static int roll_forward(const struct plan *p, bool fresh, struct hs_error *err)
 {
 	struct hs_error e2 = HS_ERROR_INIT;
 	int r = 0;
 
 	for (size_t i = 0; i < p->n; i++) {
-		if (exec_step(&p->steps[i], r ? &e2 : err) < 0) {
+		if (exec_step(&p->steps[i], fresh, r ? &e2 : err) < 0) {
 			const struct step *s = &p->steps[i];
 			struct stat st;
 			/* A staged copy that did not make it in is not left lying around. */
@@ -570,7 +599,7 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 	}
 	crash_point();
 
-	r = roll_forward(p, err);
+	r = roll_forward(p, true, err);
 	sync_plan(p);
 	unregister(jpath, link);
 	fsync_dir(jdir);
@@ -687,7 +716,7 @@ static int recover_one(int rfd, const char *registry, const char *name, struct h
 		plan_release(&p);
 		return hs_error_prefix(err, "recover %s", tl >= 0 ? target : path);
 	}
-	r = sealed ? roll_forward(&p, err) : roll_back(&p, err);
+	r = sealed ? roll_forward(&p, false, err) : roll_back(&p, err);
 	sync_plan(&p);
 	plan_release(&p);
 	if (tl >= 0)

@@ -77,8 +77,9 @@ void free_xattrs(struct xattr_kv *x, size_t n);
 /* apply.c */
 /* Remove path and everything below it (no symlink followed). ENOENT is success. */
 int rm_tree(const char *path, struct hs_error *err);
-/* Redo one step (see enum step_kind). */
-int exec_step(const struct step *s, struct hs_error *err);
+/* Redo one step (see enum step_kind). fresh: the first run, right after planning (the
+ * plan's view of the live tree is used to skip checks); recovery passes false. */
+int exec_step(const struct step *s, bool fresh, struct hs_error *err);
 /* Test hook: HS_COMMIT_CRASH_AFTER=N makes the process _exit(86) at the Nth crash point. */
 void crash_point(void);
 void crash_hook_init(void);

@@ -72,6 +72,7 @@ struct xinfo {
 	bool private_; /* some overlay-private xattr is set */
 	bool opaque;   /* overlay.opaque = "y" ("x" only says the dir holds xattr whiteouts) */
 	bool xwhiteout;
+	const char *unsupported; /* redirect or metacopy: the data lives in a lower layer */
 };
 
 static int upper_xinfo(const char *path, struct xinfo *xi, struct hs_error *err)
@@ -97,6 +98,10 @@ static int upper_xinfo(const char *path, struct xinfo *xi, struct hs_error *err)
 				xi->opaque = true;
 		} else if (strcmp(rest, "whiteout") == 0) {
 			xi->xwhiteout = true;
+		} else if (strcmp(rest, "redirect") == 0) {
+			xi->unsupported = "a redirect dir (mount the overlay with redirect_dir=off)";
+		} else if (strcmp(rest, "metacopy") == 0) {
+			xi->unsupported = "a metacopy file (mount the overlay with metacopy=off)";
 		}
 	}
 	return 0;
@@ -362,6 +367,10 @@ static int scan_new(struct plan *p, const char *udir, const char *ldir, bool fix
 
 		if (!up || !lp || upper_xinfo(up, &xi, err) < 0)
 			goto fail;
+		if (xi.unsupported) {
+			hs_error_set(err, ENOTSUP, "%s is %s", up, xi.unsupported);
+			goto fail;
+		}
 		wh = (S_ISCHR(e[i].st.st_mode) && e[i].st.st_rdev == 0) ||
 		     (S_ISREG(e[i].st.st_mode) && e[i].st.st_size == 0 && xi.xwhiteout);
 		if (!wh) {
@@ -501,6 +510,10 @@ static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, co
 		}
 		if (upper_xinfo(up, &e[i].xi, err) < 0)
 			goto out;
+		if (e[i].xi.unsupported) {
+			hs_error_set(err, ENOTSUP, "%s is %s", up, e[i].xi.unsupported);
+			goto out;
+		}
 		e[i].wh = (S_ISCHR(e[i].st.st_mode) && e[i].st.st_rdev == 0) ||
 			  (S_ISREG(e[i].st.st_mode) && e[i].st.st_size == 0 && e[i].xi.xwhiteout);
 	}

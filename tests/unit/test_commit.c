@@ -565,6 +565,21 @@ START_TEST(bad_input_is_refused_untouched)
 	ck_assert_int_eq(err.code, EINVAL);
 	ck_assert_int_eq(commit1(b, P("%s/missing", b), 0, &err), -1);
 	ck_assert_int_eq(err.code, ENOENT);
+	/* data that lives in a lower layer (metacopy, redirect) cannot be committed from the
+	 * upper alone: refused, naming the entry */
+	mkd(up);
+	wfile(P("%s/meta", up), "");
+	setx(P("%s/meta", up), "trusted.overlay.metacopy", "");
+	ck_assert_int_eq(commit1(up, lv, 0, &err), -1);
+	ck_assert_int_eq(err.code, ENOTSUP);
+	ck_assert_msg(strstr(err.msg, "metacopy"), "%s", err.msg);
+	unlink(P("%s/meta", up));
+	mkd(P("%s/nd", up));
+	mkd(P("%s/nd/moved", up));
+	setx(P("%s/nd/moved", up), "trusted.overlay.redirect", "/x");
+	ck_assert_int_eq(commit1(up, lv, 0, &err), -1);
+	ck_assert_int_eq(err.code, ENOTSUP);
+	ck_assert_msg(strstr(err.msg, "redirect"), "%s", err.msg);
 	char *after = tree_dump(lv, DUMP_DIR_MTIME);
 	ck_assert_tree_eq(before, after);
 	free(before);
