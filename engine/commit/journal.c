@@ -319,7 +319,11 @@ int journal_read(int fd, struct plan *p, bool *sealed, struct hs_error *err)
 	*sealed = false;
 	if (!buf)
 		return hs_error_errno(err, "read journal");
+	/* Killed before the plan was all written (it goes out in one write before anything
+	 * else happens): nothing was staged or changed, there is nothing to undo. */
 	nl = memchr(buf, '\n', len);
+	if (!nl && len < 11 && strncmp(buf, "HSCOMMIT 1 ", len) == 0)
+		return 0;
 	if (!nl || strncmp(buf, "HSCOMMIT 1 ", 11) != 0)
 		return hs_error_set(err, EINVAL, "journal: bad header");
 	*nl = '\0';
@@ -329,8 +333,15 @@ int journal_read(int fd, struct plan *p, bool *sealed, struct hs_error *err)
 	while ((nl = memchr(cur, '\n', len - (size_t)(cur - buf)))) {
 		*nl = '\0';
 		lineno++;
-		if (*sealed || parse_line(p, cur, sealed) < 0)
+		if (*sealed)
 			return hs_error_set(err, EINVAL, "journal: bad line %zu", lineno);
+		if (parse_line(p, cur, sealed) < 0) {
+			/* Torn plan: staging had not begun. Sealed journals are written whole. */
+			if (!memmem(nl + 1, len - (size_t)(nl + 1 - buf), "\nSEAL\n", 6) &&
+			    strncmp(nl + 1, "SEAL\n", 5) != 0)
+				return 0;
+			return hs_error_set(err, EINVAL, "journal: bad line %zu", lineno);
+		}
 		cur = nl + 1;
 	}
 	return 0;

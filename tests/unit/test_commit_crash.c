@@ -262,6 +262,31 @@ START_TEST(recover_skips_a_running_commit)
 }
 END_TEST
 
+/* Killed between creating the journal and writing the plan (no crash point there: a real
+ * kill -9 can still land there): an empty or torn journal means nothing happened yet. A
+ * sealed journal that does not parse is kept aside as .bad and reported. */
+START_TEST(recover_torn_and_bad_journals)
+{
+	const char *b = scratch();
+	const char *reg = K("%s/state/commits", b);
+	struct hs_error err = HS_ERROR_INIT;
+
+	mkd(reg);
+	wfile(P("%s/hs-commit.a.journal", reg), "");
+	wfile(P("%s/hs-commit.b.journal", reg), "HSCOM");
+	wfile(P("%s/hs-commit.c.journal", reg), "HSCOMMIT 1 c\nM /x /y - 1 2 0 0 0 0\nM /x /");
+	ck_assert_msg(hs_commit_recover(P("%s/state", b), &err) == 3, "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/hs-commit.a.journal", reg), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/hs-commit.c.journal", reg), F_OK), -1);
+	wfile(P("%s/hs-commit.d.journal", reg), "HSCOMMIT 1 d\nQ nonsense\nSEAL\n");
+	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), -1);
+	ck_assert_msg(strstr(err.msg, "bad line 2"), "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/hs-commit.d.journal.bad", reg), F_OK), 0);
+	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), 0);
+	rm_rf(b);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
 	Suite *s = suite_create("commit_crash");
@@ -272,6 +297,7 @@ Suite *hs_test_suite(void)
 	tcase_add_loop_test(tc, recovery_killed_at_every_step_recovers_whole, 0, 2);
 	tcase_add_test(tc, hs_start_recovers_an_interrupted_commit);
 	tcase_add_test(tc, recover_skips_a_running_commit);
+	tcase_add_test(tc, recover_torn_and_bad_journals);
 	suite_add_tcase(s, tc);
 	return s;
 }
