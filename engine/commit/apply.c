@@ -12,6 +12,7 @@
  * uppers neither). Killed after 4: recovery runs every step again, which finishes it. */
 #include "engine/commit/commit-internal.h"
 #include "lib/state.h"
+#include "lib/syscalls.h"
 #include "lib/util.h"
 
 #include <dirent.h>
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +262,149 @@ int exec_step(const struct step *s, bool fresh, struct hs_error *err)
 	return hs_error_set(err, EINVAL, "bad step");
 }
 
+/* ---- live paths resolved without following symlinks ----
+ *
+ * Plan and commit are apart in time, and live dirs may be writable by others (/tmp): a dir on
+ * the way to a target swapped for a symlink must not send a rename elsewhere. Every live
+ * path is reached as /proc/self/fd/N/NAME, N the parent dir opened with openat2 beneath the
+ * layer target with RESOLVE_NO_SYMLINKS (the plan saw only real dirs there). One parent is
+ * cached: steps come grouped by dir. */
+
+struct exec_ctx {
+	char *root;
+	int rootfd;
+	char *parent; /* relative to root */
+	int pfd;
+	char prefix[48]; /* "/proc/self/fd/N/" */
+	char *shown;     /* the parent's real path, "/"-terminated, for messages */
+};
+
+#define EXEC_CTX_INIT {NULL, -1, NULL, -1, {0}, NULL}
+
+static int openat2_beneath(int dfd, const char *path, struct open_how *how)
+{
+	return hs_sys_ret(syscall(__NR_openat2, dfd, path, how, sizeof(*how)));
+}
+
+static void ctx_drop_parent(struct exec_ctx *c)
+{
+	if (c->pfd >= 0)
+		close(c->pfd);
+	c->pfd = -1;
+	free(c->parent);
+	free(c->shown);
+	c->parent = c->shown = NULL;
+	c->prefix[0] = '\0';
+}
+
+static void ctx_release(struct exec_ctx *c)
+{
+	ctx_drop_parent(c);
+	if (c->rootfd >= 0)
+		close(c->rootfd);
+	c->rootfd = -1;
+	free(c->root);
+	c->root = NULL;
+}
+
+static int safe_path(struct exec_ctx *c, const char *path, size_t rootlen, char *buf, size_t len,
+		     struct hs_error *err)
+{
+	const char *rel = path + rootlen, *slash, *base;
+	size_t plen;
+
+	if (rootlen == 0 || rootlen >= strlen(path))
+		return hs_error_set(err, EINVAL, "commit: bad path %s", path);
+	while (*rel == '/')
+		rel++;
+	slash = strrchr(rel, '/');
+	plen = slash ? (size_t)(slash - rel) : 0;
+	base = slash ? slash + 1 : rel;
+	if (!*base)
+		return hs_error_set(err, EINVAL, "commit: bad path %s", path);
+	if (!c->root || strlen(c->root) != rootlen || strncmp(c->root, path, rootlen) != 0) {
+		ctx_release(c);
+		if (!(c->root = strndup(path, rootlen)))
+			return hs_error_set(err, ENOMEM, "commit %s", path);
+		c->rootfd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c->rootfd < 0) {
+			hs_error_errno(err, "commit: open %s", c->root);
+			free(c->root);
+			c->root = NULL;
+			return -1;
+		}
+	}
+	if (!c->parent || strlen(c->parent) != plen || strncmp(c->parent, rel, plen) != 0) {
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		ctx_drop_parent(c);
+		if (!(c->parent = strndup(rel, plen)) ||
+		    !(c->shown = strndup(path, (size_t)(base - path))))
+			return hs_error_set(err, ENOMEM, "commit %s", path);
+		c->pfd = openat2_beneath(c->rootfd, plen ? c->parent : ".", &how);
+		if (c->pfd < 0) {
+			hs_error_errno(err, "commit %s: open its dir (not following symlinks)", path);
+			ctx_drop_parent(c);
+			return -1;
+		}
+		snprintf(c->prefix, sizeof(c->prefix), "/proc/self/fd/%d/", c->pfd);
+	}
+	if ((size_t)snprintf(buf, len, "%s%s", c->prefix, base) >= len)
+		return hs_error_set(err, ENAMETOOLONG, "commit %s", path);
+	return 0;
+}
+
+/* Put the real parent path back into a message in place of /proc/self/fd/N/. */
+static void unproc(const struct exec_ctx *c, struct hs_error *err)
+{
+	char out[HS_ERROR_MSG_MAX], *hit;
+	size_t plen = strlen(c->prefix);
+
+	if (!err || !plen || !c->shown)
+		return;
+	while ((hit = strstr(err->msg, c->prefix))) {
+		snprintf(out, sizeof(out), "%.*s%s%s", (int)(hit - err->msg), err->msg, c->shown,
+			 hit + plen);
+		memcpy(err->msg, out, sizeof(out));
+	}
+}
+
+#define SAFE_MAX (PATH_MAX + 64)
+
+/* Run one step with its live paths (dst, and the staged copy and trash names next to it)
+ * resolved safely. */
+static int exec_resolved(struct exec_ctx *c, const struct step *s, bool fresh,
+			 struct hs_error *err)
+{
+	char d[SAFE_MAX], sp[SAFE_MAX], t[SAFE_MAX];
+	struct step r = *s;
+	struct stat st;
+	int ret;
+
+	/* src and trash share dst's dir (plan.c temp_name): one cached parent for all three */
+	if (safe_path(c, s->dst, s->rootlen, d, sizeof(d), err) < 0 ||
+	    (s->kind == STEP_MV && s->copy &&
+	     safe_path(c, s->src, s->rootlen, sp, sizeof(sp), err) < 0) ||
+	    (s->kind == STEP_RM && safe_path(c, s->trash, s->rootlen, t, sizeof(t), err) < 0))
+		return -1;
+	r.dst = d;
+	if (s->kind == STEP_MV && s->copy)
+		r.src = sp;
+	if (s->kind == STEP_RM)
+		r.trash = t;
+	ret = exec_step(&r, fresh, err);
+	if (ret < 0) {
+		unproc(c, err);
+		/* A staged copy that did not make it in is not left lying around. */
+		if (s->kind == STEP_MV && s->copy && lstat(sp, &st) == 0 &&
+		    same_obj(&st, s->dev, s->ino))
+			rm_tree(sp, NULL);
+	}
+	return ret;
+}
+
 /* ---- staging: copies onto the target file system ---- */
 
 struct link_ent {
@@ -267,7 +412,8 @@ struct link_ent {
 		dev_t dev;
 		ino_t ino;
 	} key;
-	char *path;
+	int dfd; /* the first copy is rel under dfd (a dup of the dir fd its path went through) */
+	char *rel;
 	UT_hash_handle hh;
 };
 
@@ -277,7 +423,9 @@ static void links_free(struct link_ent **map)
 
 	HASH_ITER(hh, *map, e, tmp) {
 		HASH_DEL(*map, e);
-		free(e->path);
+		if (e->dfd >= 0)
+			close(e->dfd);
+		free(e->rel);
 		free(e);
 	}
 }
@@ -376,7 +524,7 @@ static int copy_entry(const char *src, const char *dst, struct link_ent **links,
 		k.key.dev = st.st_dev;
 		k.key.ino = st.st_ino;
 		HASH_FIND(hh, *links, &k.key, sizeof(k.key), le);
-		if (le && linkat(AT_FDCWD, le->path, AT_FDCWD, dst, 0) == 0)
+		if (le && linkat(le->dfd, le->rel, AT_FDCWD, dst, 0) == 0)
 			return 0;
 	}
 	switch (st.st_mode & S_IFMT) {
@@ -432,8 +580,23 @@ static int copy_entry(const char *src, const char *dst, struct link_ent **links,
 	if (copy_meta(src, dst, &st, err) < 0)
 		return -1;
 	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && !le) {
+		int n, off = 0;
+
 		le = calloc(1, sizeof(*le));
-		if (!le || !(le->path = strdup(dst))) {
+		if (!le)
+			return hs_error_set(err, ENOMEM, "stage %s", src);
+		/* dst goes through a /proc/self/fd/N/ dir whose fd is not ours to keep. */
+		le->dfd = AT_FDCWD;
+		if (sscanf(dst, "/proc/self/fd/%d/%n", &n, &off) == 1 && off > 0) {
+			le->dfd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+			if (le->dfd < 0) {
+				free(le);
+				return hs_error_errno(err, "stage %s", src);
+			}
+		}
+		if (!(le->rel = strdup(dst + off))) {
+			if (le->dfd >= 0)
+				close(le->dfd);
 			free(le);
 			return hs_error_set(err, ENOMEM, "stage %s", src);
 		}
@@ -497,11 +660,23 @@ static void fsync_dir(const char *dir)
 /* Roll back an unsealed journal: remove the staged copies. */
 static int roll_back(const struct plan *p, struct hs_error *err)
 {
+	struct exec_ctx c = EXEC_CTX_INIT;
+	char sp[SAFE_MAX];
 	int r = 0;
 
-	for (size_t i = 0; i < p->n; i++)
-		if (p->steps[i].kind == STEP_MV && p->steps[i].copy && rm_tree(p->steps[i].src, err) < 0)
+	for (size_t i = 0; i < p->n; i++) {
+		const struct step *s = &p->steps[i];
+		if (s->kind != STEP_MV || !s->copy)
+			continue;
+		/* no dir to resolve: nothing was staged there */
+		if (safe_path(&c, s->src, s->rootlen, sp, sizeof(sp), NULL) < 0)
+			continue;
+		if (rm_tree(sp, err) < 0) {
+			unproc(&c, err);
 			r = -1;
+		}
+	}
+	ctx_release(&c);
 	return r;
 }
 
@@ -510,20 +685,15 @@ static int roll_back(const struct plan *p, struct hs_error *err)
 static int roll_forward(const struct plan *p, bool fresh, struct hs_error *err)
 {
 	struct hs_error e2 = HS_ERROR_INIT;
+	struct exec_ctx c = EXEC_CTX_INIT;
 	int r = 0;
 
 	for (size_t i = 0; i < p->n; i++) {
-		if (exec_step(&p->steps[i], fresh, r ? &e2 : err) < 0) {
-			const struct step *s = &p->steps[i];
-			struct stat st;
-			/* A staged copy that did not make it in is not left lying around. */
-			if (s->kind == STEP_MV && s->copy && lstat(s->src, &st) == 0 &&
-			    same_obj(&st, s->dev, s->ino))
-				rm_tree(s->src, &e2);
+		if (exec_resolved(&c, &p->steps[i], fresh, r ? &e2 : err) < 0)
 			r = -1;
-		}
 		crash_point();
 	}
+	ctx_release(&c);
 	return r;
 }
 
@@ -542,6 +712,7 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 	_cleanup_free_ char *link = NULL;
 	_cleanup_close_ int fd = -1;
 	struct link_ent *links = NULL;
+	struct exec_ctx c = EXEC_CTX_INIT;
 	int r;
 
 	if (p->n == 0)
@@ -574,13 +745,17 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->steps[i];
+		char sp[SAFE_MAX];
 		struct stat st;
 
 		if (s->kind != STEP_MV || !s->copy)
 			continue;
-		if (copy_entry(s->upper, s->src, &links, err) < 0 || lstat(s->src, &st) < 0) {
-			if (!err || !err->msg[0])
+		if (safe_path(&c, s->src, s->rootlen, sp, sizeof(sp), err) < 0 ||
+		    copy_entry(s->upper, sp, &links, err) < 0 || lstat(sp, &st) < 0) {
+			if (err && !err->msg[0])
 				hs_error_errno(err, "stage %s", s->src);
+			unproc(&c, err);
+			ctx_release(&c);
 			links_free(&links);
 			roll_back(p, NULL);
 			unregister(jpath, link);
@@ -590,6 +765,7 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 		s->ino = st.st_ino;
 		crash_point();
 	}
+	ctx_release(&c);
 	links_free(&links);
 	sync_plan(p);
 	if (journal_write_seal(fd, p, err) < 0) {

@@ -31,6 +31,7 @@ struct step {
 	enum step_kind kind;
 	char *src;   /* MV: the upper entry (same fs) or the staging name (copy) */
 	char *dst;   /* the live path */
+	size_t rootlen; /* dst[0..rootlen) is the layer target, below it no symlink is followed */
 	char *upper; /* MV copy: the upper entry copied to src while staging; else NULL */
 	char *trash; /* RM: where a dir goes before it is removed */
 	dev_t dev;   /* MV: the object to put in place; RM: the live object planned for */
@@ -62,6 +63,7 @@ struct plan {
 /* plan.c */
 int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error *err);
 void plan_release(struct plan *p);
+void step_release(struct step *s);
 struct step *plan_add(struct plan *p, enum step_kind kind);
 
 /* Overlay encodings. */

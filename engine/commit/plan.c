@@ -245,16 +245,20 @@ struct step *plan_add(struct plan *p, enum step_kind kind)
 	return &p->steps[p->n++];
 }
 
+void step_release(struct step *s)
+{
+	free(s->src);
+	free(s->dst);
+	free(s->upper);
+	free(s->trash);
+	free_xattrs(s->xattrs, s->nxattrs);
+	memset(s, 0, sizeof(*s));
+}
+
 void plan_release(struct plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		struct step *s = &p->steps[i];
-		free(s->src);
-		free(s->dst);
-		free(s->upper);
-		free(s->trash);
-		free_xattrs(s->xattrs, s->nxattrs);
-	}
+	for (size_t i = 0; i < p->n; i++)
+		step_release(&p->steps[i]);
 	free(p->steps);
 	p->steps = NULL;
 	p->n = p->cap = 0;
@@ -563,6 +567,7 @@ out:
 int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error *err)
 {
 	struct stat us, ts;
+	size_t before;
 
 	if (!l->upper || !l->target || l->upper[0] != '/' || l->target[0] != '/')
 		return hs_error_set(err, EINVAL, "commit layer: upper and target must be absolute");
@@ -576,8 +581,11 @@ int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error 
 		return hs_error_set(err, ENOTDIR, "target %s", l->target);
 	if (us.st_dev == ts.st_dev && us.st_ino == ts.st_ino)
 		return hs_error_set(err, EINVAL, "upper %s is the target itself", l->upper);
+	before = p->n;
 	if (plan_dir(p, l->upper, &us, l->target, mount_of(AT_FDCWD, l->upper, &us), true, err) < 0)
 		return hs_error_prefix(err, "commit %s onto %s", l->upper, l->target);
+	for (size_t i = before; i < p->n; i++)
+		p->steps[i].rootlen = strlen(l->target);
 	return 0;
 }
 

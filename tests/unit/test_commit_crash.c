@@ -274,15 +274,50 @@ START_TEST(recover_torn_and_bad_journals)
 	mkd(reg);
 	wfile(P("%s/hs-commit.a.journal", reg), "");
 	wfile(P("%s/hs-commit.b.journal", reg), "HSCOM");
-	wfile(P("%s/hs-commit.c.journal", reg), "HSCOMMIT 1 c\nM /x /y - 1 2 0 0 0 0\nM /x /");
+	/* the torn one names a staged copy: the rollback removes it, beneath its target */
+	mkd(P("%s/x", b));
+	wfile(P("%s/x/a", b), "staged");
+	wfile(P("%s/hs-commit.c.journal", reg),
+	      P("HSCOMMIT 1 c\nM %zu %s/x/a %s/x/b - 1 2 0 0 1 0\nM 2 /x/a /x/", strlen(b) + 2, b,
+		b));
 	ck_assert_msg(hs_commit_recover(P("%s/state", b), &err) == 3, "%s", err.msg);
 	ck_assert_int_eq(access(P("%s/hs-commit.a.journal", reg), F_OK), -1);
 	ck_assert_int_eq(access(P("%s/hs-commit.c.journal", reg), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/x/a", b), F_OK), -1);
 	wfile(P("%s/hs-commit.d.journal", reg), "HSCOMMIT 1 d\nQ nonsense\nSEAL\n");
 	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), -1);
 	ck_assert_msg(strstr(err.msg, "bad line 2"), "%s", err.msg);
 	ck_assert_int_eq(access(P("%s/hs-commit.d.journal.bad", reg), F_OK), 0);
 	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), 0);
+	rm_rf(b);
+}
+END_TEST
+
+/* A live dir swapped for a symlink between plan and commit (here: in a journal being
+ * recovered) does not send the rename elsewhere. */
+START_TEST(commit_does_not_follow_a_swapped_in_symlink)
+{
+	const char *b = scratch();
+	const char *reg = K("%s/state/commits", b);
+	struct hs_error err = HS_ERROR_INIT;
+	struct stat st;
+
+	mkd(reg);
+	mkd(P("%s/upper", b));
+	mkd(P("%s/live", b));
+	mkd(P("%s/outside", b));
+	wfile(P("%s/upper/f", b), "f");
+	ck_assert_int_eq(symlink(P("%s/outside", b), P("%s/live/d", b)), 0);
+	ck_assert_int_eq(stat(P("%s/upper/f", b), &st), 0);
+	wfile(P("%s/hs-commit.s.journal", reg),
+	      P("HSCOMMIT 1 s\nM %zu %s/upper/f %s/live/d/f - %llu %llu 0 0 0 0\nSEAL\n",
+		strlen(b) + 5, b, b, (unsigned long long)st.st_dev,
+		(unsigned long long)st.st_ino));
+	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), -1);
+	ck_assert_msg(strstr(err.msg, P("%s/live/d/f", b)), "%s", err.msg);
+	ck_assert_int_eq(err.code, ELOOP);
+	ck_assert_int_eq(access(P("%s/outside/f", b), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/upper/f", b), F_OK), 0);
 	rm_rf(b);
 }
 END_TEST
@@ -298,6 +333,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, hs_start_recovers_an_interrupted_commit);
 	tcase_add_test(tc, recover_skips_a_running_commit);
 	tcase_add_test(tc, recover_torn_and_bad_journals);
+	tcase_add_test(tc, commit_does_not_follow_a_swapped_in_symlink);
 	suite_add_tcase(s, tc);
 	return s;
 }
