@@ -709,6 +709,7 @@ static int unregister(const char *jpath, const char *link)
 static int run_plan(struct plan *p, const char *jdir, const char *registry, struct hs_error *err)
 {
 	_cleanup_free_ char *jpath = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_free_ char *link = NULL;
 	_cleanup_close_ int fd = -1;
 	struct link_ent *links = NULL;
@@ -719,12 +720,18 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 		return 0;
 	if (asprintf(&jpath, "%s/hs-commit.%s.journal", jdir, p->txid) < 0)
 		return hs_error_set(err, ENOMEM, "journal");
-	fd = open(jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (asprintf(&tmp, "%s/hs-commit.%s.new", jdir, p->txid) < 0)
+		return hs_error_set(err, ENOMEM, "journal");
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return hs_error_errno(err, "journal %s", jpath);
-	/* Held until the end: recovery skips a journal whose commit is still running. */
-	if (flock(fd, LOCK_EX) < 0)
-		return hs_error_errno(err, "lock journal %s", jpath);
+		return hs_error_errno(err, "journal %s", tmp);
+	/* Held until the end: recovery skips a journal whose commit is still running. Taken
+	 * before the file gets the name recovery looks for, so it never sees it unlocked. */
+	if (flock(fd, LOCK_EX) < 0 || rename(tmp, jpath) < 0) {
+		hs_error_errno(err, "journal %s", jpath);
+		unlink(tmp);
+		return -1;
+	}
 	if (strcmp(jdir, registry) != 0) {
 		if (asprintf(&link, "%s/hs-commit.%s.journal", registry, p->txid) < 0)
 			return hs_error_set(err, ENOMEM, "journal");
@@ -810,6 +817,7 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 	_cleanup_free_ char *state = NULL;
 	_cleanup_free_ char *registry = NULL;
 	_cleanup_free_ char *jdir = NULL;
+	_cleanup_close_ int lockfd = -1;
 	static unsigned seq;
 	size_t start = 0;
 
@@ -820,6 +828,11 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 		return hs_error_prefix(err, "commit journal");
 	if (hs_mkdir_p(registry, 0700, err) < 0)
 		return hs_error_prefix(err, "commit journal");
+	/* One commit at a time per state dir: a plan must not be made while another hs is
+	 * changing the same tree. (Recovery does not wait here: it skips running commits.) */
+	lockfd = open(registry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+		return hs_error_errno(err, "commit: lock %s", registry);
 	if (journal_dir) {
 		if (!(jdir = realpath(journal_dir, NULL)))
 			return hs_error_errno(err, "commit journal dir %s", journal_dir);
