@@ -937,6 +937,13 @@ int hs_commit_recover(const char *state_dir, struct hs_error *err)
 		size_t len = strlen(de->d_name);
 		int r;
 
+		if (len > 4 && strcmp(de->d_name + len - 4, ".new") == 0) {
+			/* a journal killed before it got its name: nothing had happened yet */
+			_cleanup_close_ int nfd = openat(rfd, de->d_name, O_RDONLY | O_CLOEXEC);
+			if (nfd >= 0 && flock(nfd, LOCK_EX | LOCK_NB) == 0)
+				unlinkat(rfd, de->d_name, 0);
+			continue;
+		}
 		if (len < 8 || strcmp(de->d_name + len - 8, ".journal") != 0)
 			continue;
 		r = recover_one(rfd, registry, de->d_name, failed ? NULL : err);

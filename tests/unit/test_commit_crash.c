@@ -273,6 +273,7 @@ START_TEST(recover_torn_and_bad_journals)
 
 	mkd(reg);
 	wfile(P("%s/hs-commit.a.journal", reg), "");
+	wfile(P("%s/hs-commit.z.new", reg), "");
 	wfile(P("%s/hs-commit.b.journal", reg), "HSCOM");
 	/* the torn one names a staged copy: the rollback removes it, beneath its target */
 	mkd(P("%s/x", b));
@@ -282,6 +283,7 @@ START_TEST(recover_torn_and_bad_journals)
 		b));
 	ck_assert_msg(hs_commit_recover(P("%s/state", b), &err) == 3, "%s", err.msg);
 	ck_assert_int_eq(access(P("%s/hs-commit.a.journal", reg), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/hs-commit.z.new", reg), F_OK), -1);
 	ck_assert_int_eq(access(P("%s/hs-commit.c.journal", reg), F_OK), -1);
 	ck_assert_int_eq(access(P("%s/x/a", b), F_OK), -1);
 	wfile(P("%s/hs-commit.d.journal", reg), "HSCOMMIT 1 d\nQ nonsense\nSEAL\n");
