@@ -37,7 +37,7 @@ START_TEST(commit_each_upper_kind_over_each_live_kind)
 {
 	int u = _i % U_NKINDS, l = (_i / U_NKINDS) % L_NKINDS;
 	unsigned flags = _i / (U_NKINDS * L_NKINDS) ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	const char *n = K("%s/live/n", b), *un = K("%s/upper/n", b);
 	struct hs_error err = HS_ERROR_INIT;
@@ -151,7 +151,7 @@ END_TEST
 /* try dropped these: chmod/chown/xattr/times of an existing dir reach the live dir. */
 START_TEST(commit_existing_dir_metadata_applied)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	struct timespec ts[2] = {{1000000000, 5}, {1234567890, 123456789}};
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(commit_hard_links_stay_linked)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	struct stat s1, s2, s3, s4;
@@ -229,7 +229,7 @@ END_TEST
 START_TEST(commit_xattrs_kept_overlay_ones_stripped)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char v[16];
@@ -269,7 +269,7 @@ static const char *odd[] = {"new\nline", "sp ace", "%41", "-", "\x01\x7f\xff", "
 START_TEST(commit_odd_names)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *sum = NULL;
@@ -315,7 +315,7 @@ END_TEST
  * special files and metadata; the result equals a same-fs commit of the same upper. */
 START_TEST(commit_across_filesystems)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *ref = K("%s/ref", b), *mnt = K("%s/mnt", b);
 	const char *lv = K("%s/mnt/live", b);
 	struct hs_error err = HS_ERROR_INIT;
@@ -375,7 +375,7 @@ END_TEST
  * merging into it (copying, as it is another fs) works. */
 START_TEST(commit_refuses_to_replace_a_mount_point)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 
@@ -407,7 +407,7 @@ END_TEST
  * entries are copied; a bind mount point inside the target is refused like any mount point. */
 START_TEST(commit_onto_a_bind_mount_copies)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b), *bind = K("%s/bind", b);
 	struct hs_error err = HS_ERROR_INIT;
 	struct stat st;
@@ -441,7 +441,7 @@ END_TEST
 START_TEST(commit_as_an_ordinary_user)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	char *want, *got;
 	pid_t pid;
@@ -497,7 +497,7 @@ END_TEST
 
 START_TEST(summary_collapses_new_subtrees)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *sum = NULL;
@@ -544,7 +544,7 @@ END_TEST
 
 START_TEST(bad_input_is_refused_untouched)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *before;
@@ -592,7 +592,7 @@ END_TEST
  * change, with the dir named. */
 START_TEST(commit_without_permission_changes_nothing)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	char *before;
 	pid_t pid;
@@ -637,7 +637,7 @@ END_TEST
 
 START_TEST(several_layers_stacked_on_one_target)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *u1 = K("%s/u1", b), *u2 = K("%s/u2", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char buf[8] = {0};
@@ -671,7 +671,7 @@ END_TEST
  * entries delete. */
 START_TEST(commit_opaque_x_merges)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 
@@ -696,7 +696,7 @@ END_TEST
 
 START_TEST(recover_with_nothing_to_do_is_cheap)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	struct hs_error err = HS_ERROR_INIT;
 	struct timespec t0, t1;
 

@@ -95,7 +95,7 @@ static void fresh(const char *b)
 START_TEST(commit_killed_at_every_step_recovers_whole)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lv = K("%s/live", b), *up = K("%s/upper", b);
 	const char *jdir = _i ? K("%s/jdir", b) : NULL;
 	struct hs_error err = HS_ERROR_INIT;
@@ -157,7 +157,7 @@ END_TEST
 START_TEST(recovery_killed_at_every_step_recovers_whole)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lv = K("%s/live", b), *up = K("%s/upper", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *after;
@@ -204,7 +204,7 @@ END_TEST
 START_TEST(hs_start_recovers_an_interrupted_commit)
 {
 	const char *hs = getenv("HS");
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lv = K("%s/live", b), *up = K("%s/upper", b);
 	char *after, *now, line[512] = {0};
 	FILE *p;
@@ -237,7 +237,7 @@ END_TEST
 /* A journal whose commit is still running (its lock held) is left alone. */
 START_TEST(recover_skips_a_running_commit)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	struct hs_error err = HS_ERROR_INIT;
 	int fd;
 
@@ -267,7 +267,7 @@ END_TEST
  * sealed journal that does not parse is kept aside as .bad and reported. */
 START_TEST(recover_torn_and_bad_journals)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *reg = K("%s/state/commits", b);
 	struct hs_error err = HS_ERROR_INIT;
 
@@ -299,7 +299,7 @@ END_TEST
  * recovered) does not send the rename elsewhere. */
 START_TEST(commit_does_not_follow_a_swapped_in_symlink)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *reg = K("%s/state/commits", b);
 	struct hs_error err = HS_ERROR_INIT;
 	struct stat st;

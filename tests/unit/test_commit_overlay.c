@@ -98,7 +98,7 @@ START_TEST(commit_equals_what_overlayfs_showed)
 {
 	unsigned flags = (_i & 1) ? HS_COMMIT_COPY : 0;
 	bool userxattr = _i & 2;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lo = K("%s/lower", b), *up = K("%s/upper", b), *wk = K("%s/work", b);
 	const char *m = K("%s/merged", b);
 	struct hs_error err = HS_ERROR_INIT;
@@ -132,7 +132,7 @@ END_TEST
 /* The summary of a real upper names each change once, collapsing the new dir. */
 START_TEST(summary_of_a_real_upper)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lo = K("%s/lower", b), *up = K("%s/upper", b), *wk = K("%s/work", b);
 	const char *m = K("%s/merged", b);
 	struct hs_error err = HS_ERROR_INIT;
