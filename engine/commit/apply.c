@@ -142,8 +142,8 @@ static int exec_mv(const struct step *s, bool fresh, struct hs_error *err)
 		int r;
 
 		if (lstat(s->src, &sr) < 0 || !same_obj(&sr, s->dev, s->ino))
-			return hs_error_set(err, ESTALE, "commit %s: %s changed or vanished", s->dst,
-					    s->src);
+			return hs_error_set(err, ESTALE, "commit %s: %s changed or vanished",
+					    s->dst, s->src);
 		if (!dst_ok) {
 			r = renameat2(AT_FDCWD, s->src, AT_FDCWD, s->dst, RENAME_NOREPLACE);
 			if (r < 0 && errno == EINVAL)
@@ -276,10 +276,13 @@ struct exec_ctx {
 	char *parent; /* relative to root */
 	int pfd;
 	char prefix[48]; /* "/proc/self/fd/N/" */
-	char *shown;     /* the parent's real path, "/"-terminated, for messages */
+	char *shown;	 /* the parent's real path, "/"-terminated, for messages */
 };
 
-#define EXEC_CTX_INIT {NULL, -1, NULL, -1, {0}, NULL}
+#define EXEC_CTX_INIT                                                                              \
+	{                                                                                          \
+		NULL, -1, NULL, -1, {0}, NULL                                                      \
+	}
 
 static int openat2_beneath(int dfd, const char *path, struct open_how *how)
 {
@@ -336,8 +339,8 @@ static int safe_path(struct exec_ctx *c, const char *path, size_t rootlen, char 
 	}
 	if (!c->parent || strlen(c->parent) != plen || strncmp(c->parent, rel, plen) != 0) {
 		struct open_how how = {
-			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 		};
 		ctx_drop_parent(c);
 		if (!(c->parent = strndup(rel, plen)) ||
@@ -345,7 +348,8 @@ static int safe_path(struct exec_ctx *c, const char *path, size_t rootlen, char 
 			return hs_error_set(err, ENOMEM, "commit %s", path);
 		c->pfd = openat2_beneath(c->rootfd, plen ? c->parent : ".", &how);
 		if (c->pfd < 0) {
-			hs_error_errno(err, "commit %s: open its dir (not following symlinks)", path);
+			hs_error_errno(err, "commit %s: open its dir (not following symlinks)",
+				       path);
 			ctx_drop_parent(c);
 			return -1;
 		}
@@ -375,8 +379,7 @@ static void unproc(const struct exec_ctx *c, struct hs_error *err)
 
 /* Run one step with its live paths (dst, and the staged copy and trash names next to it)
  * resolved safely. */
-static int exec_resolved(struct exec_ctx *c, const struct step *s, bool fresh,
-			 struct hs_error *err)
+static int exec_resolved(struct exec_ctx *c, const struct step *s, bool fresh, struct hs_error *err)
 {
 	char d[SAFE_MAX], sp[SAFE_MAX], t[SAFE_MAX];
 	struct step r = *s;
@@ -421,7 +424,8 @@ static void links_free(struct link_ent **map)
 {
 	struct link_ent *e, *tmp;
 
-	HASH_ITER(hh, *map, e, tmp) {
+	HASH_ITER(hh, *map, e, tmp)
+	{
 		HASH_DEL(*map, e);
 		if (e->dfd >= 0)
 			close(e->dfd);
@@ -445,7 +449,8 @@ static int copy_data(int in, int out, const char *src, struct hs_error *err)
 			n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
 		else if (how == SENDFILE)
 			n = sendfile(out, in, NULL, 1 << 30);
-		else if ((n = read(in, buf, sizeof(buf))) > 0 && hs_write_full(out, buf, (size_t)n) < 0)
+		else if ((n = read(in, buf, sizeof(buf))) > 0 &&
+			 hs_write_full(out, buf, (size_t)n) < 0)
 			return hs_error_errno(err, "copy %s", src);
 		if (n < 0 && how != RW &&
 		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||

@@ -29,15 +29,15 @@ struct xattr_kv {
 
 struct step {
 	enum step_kind kind;
-	char *src;   /* MV: the upper entry (same fs) or the staging name (copy) */
-	char *dst;   /* the live path */
+	char *src;	/* MV: the upper entry (same fs) or the staging name (copy) */
+	char *dst;	/* the live path */
 	size_t rootlen; /* dst[0..rootlen) is the layer target, below it no symlink is followed */
-	char *upper; /* MV copy: the upper entry copied to src while staging; else NULL */
-	char *trash; /* RM: where a dir goes before it is removed */
-	dev_t dev;   /* MV: the object to put in place; RM: the live object planned for */
+	char *upper;	/* MV copy: the upper entry copied to src while staging; else NULL */
+	char *trash;	/* RM: where a dir goes before it is removed */
+	dev_t dev;	/* MV: the object to put in place; RM: the live object planned for */
 	ino_t ino;
-	dev_t odev;  /* MV: the live object it replaces (0/0: none); after an exchange it */
-	ino_t oino;  /* sits at src until removed */
+	dev_t odev; /* MV: the live object it replaces (0/0: none); after an exchange it */
+	ino_t oino; /* sits at src until removed */
 	bool copy;  /* MV: src is a staged copy (filled in while staging) */
 	bool strip; /* MV same fs: strip overlay-private xattrs from dst after the move */
 	/* META */

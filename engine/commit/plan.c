@@ -99,7 +99,8 @@ static int upper_xinfo(const char *path, struct xinfo *xi, struct hs_error *err)
 		} else if (strcmp(rest, "whiteout") == 0) {
 			xi->xwhiteout = true;
 		} else if (strcmp(rest, "redirect") == 0) {
-			xi->unsupported = "a redirect dir (mount the overlay with redirect_dir=off)";
+			xi->unsupported =
+			    "a redirect dir (mount the overlay with redirect_dir=off)";
 		} else if (strcmp(rest, "metacopy") == 0) {
 			xi->unsupported = "a metacopy file (mount the overlay with metacopy=off)";
 		}
@@ -523,7 +524,8 @@ static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, co
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++)
-			if (plan_entry(p, udir, ldir, ldfd, ls.st_dev, lmnt, &e[i], copy, umnt, pass, err) < 0)
+			if (plan_entry(p, udir, ldir, ldfd, ls.st_dev, lmnt, &e[i], copy, umnt,
+				       pass, err) < 0)
 				goto out;
 	/* Refuse before touching anything when a dir we must change is not writable. */
 	for (size_t i = before; i < p->n; i++) {
@@ -659,7 +661,8 @@ int hs_commit_summary(const struct hs_commit_layer *layers, size_t n, FILE *out,
 		}
 		for (size_t i = 0; i < p.n; i++) {
 			const struct step *s = &p.steps[i];
-			static const char *words[] = {"", "added", "modified", "deleted", "replaced"};
+			static const char *words[] = {"", "added", "modified", "deleted",
+						      "replaced"};
 
 			if (s->change == CH_NONE)
 				continue;

@@ -70,7 +70,7 @@ static const char *scratch(void)
 #define SCRATCH()                                                                                  \
 	({                                                                                         \
 		if (geteuid() != 0)                                                                \
-			HS_SKIP("needs root (mknod of whiteouts, trusted.* xattrs, chown)");      \
+			HS_SKIP("needs root (mknod of whiteouts, trusted.* xattrs, chown)");       \
 		scratch();                                                                         \
 	})
 

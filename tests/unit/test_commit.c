@@ -135,7 +135,7 @@ START_TEST(commit_each_upper_kind_over_each_live_kind)
 	struct dirent *de;
 	while ((de = readdir(d)))
 		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-				      !strcmp(de->d_name, "keep") || !strcmp(de->d_name, "n"),
+				  !strcmp(de->d_name, "keep") || !strcmp(de->d_name, "n"),
 			      "left behind: %s", de->d_name);
 	closedir(d);
 	/* Copy mode leaves the upper as it was; rename mode consumed the entry (a whiteout
@@ -263,8 +263,8 @@ START_TEST(commit_xattrs_kept_overlay_ones_stripped)
 }
 END_TEST
 
-static const char *odd[] = {"new\nline", "sp ace", "%41", "-", "\x01\x7f\xff", "tab\there",
-			    "back\\slash"};
+static const char *odd[] = {"new\nline",    "sp ace",	 "%41",	       "-",
+			    "\x01\x7f\xff", "tab\there", "back\\slash"};
 
 START_TEST(commit_odd_names)
 {

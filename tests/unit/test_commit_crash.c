@@ -128,14 +128,15 @@ START_TEST(commit_killed_at_every_step_recovers_whole)
 		if (strcmp(now, before) == 0) {
 			/* rolled back: the upper is as it was too, ready for another try */
 			char *u = tree_dump(up, 0);
-			ck_assert_msg(strcmp(u, upper_before) == 0, "crash point %ld: upper changed",
-				      k);
+			ck_assert_msg(strcmp(u, upper_before) == 0,
+				      "crash point %ld: upper changed", k);
 			free(u);
 			rolled_back++;
 		} else {
-			ck_assert_msg(strcmp(now, after) == 0,
-				      "crash point %ld: neither old nor new:\n--- new\n%s--- got\n%s",
-				      k, after, now);
+			ck_assert_msg(
+			    strcmp(now, after) == 0,
+			    "crash point %ld: neither old nor new:\n--- new\n%s--- got\n%s", k,
+			    after, now);
 			finished++;
 		}
 		free(now);
@@ -187,8 +188,8 @@ START_TEST(recovery_killed_at_every_step_recovers_whole)
 		ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err),
 				 WEXITSTATUS(st) == 0 ? 0 : 1);
 		now = tree_dump(lv, 0);
-		ck_assert_msg(strcmp(now, after) == 0, "recovery crash %ld:\n--- new\n%s--- got\n%s",
-			      j, after, now);
+		ck_assert_msg(strcmp(now, after) == 0,
+			      "recovery crash %ld:\n--- new\n%s--- got\n%s", j, after, now);
 		free(now);
 		if (WEXITSTATUS(st) == 0)
 			break;
@@ -248,9 +249,9 @@ START_TEST(recover_skips_a_running_commit)
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(hs_commit_recover(P("%s/state", b), &err) == 0 &&
-				      access(P("%s/state/commits/hs-commit.x.journal", b), F_OK) == 0
-			      ? 0
-			      : 1);
+			      access(P("%s/state/commits/hs-commit.x.journal", b), F_OK) == 0
+			  ? 0
+			  : 1);
 	int st;
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
@@ -313,8 +314,7 @@ START_TEST(commit_does_not_follow_a_swapped_in_symlink)
 	ck_assert_int_eq(stat(P("%s/upper/f", b), &st), 0);
 	wfile(P("%s/hs-commit.s.journal", reg),
 	      P("HSCOMMIT 1 s\nM %zu %s/upper/f %s/live/d/f - %llu %llu 0 0 0 0\nSEAL\n",
-		strlen(b) + 5, b, b, (unsigned long long)st.st_dev,
-		(unsigned long long)st.st_ino));
+		strlen(b) + 5, b, b, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino));
 	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), -1);
 	ck_assert_msg(strstr(err.msg, P("%s/live/d/f", b)), "%s", err.msg);
 	ck_assert_int_eq(err.code, ELOOP);

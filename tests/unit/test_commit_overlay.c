@@ -114,7 +114,8 @@ START_TEST(commit_equals_what_overlayfs_showed)
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,metacopy=off,index=off%s",
 		 lo, up, wk, userxattr ? ",userxattr" : ",redirect_dir=off");
 	if (mount("overlay", m, "overlay", 0, opts) < 0)
-		HS_SKIP("cannot mount overlayfs%s: %s", userxattr ? " (userxattr)" : "", strerror(errno));
+		HS_SKIP("cannot mount overlayfs%s: %s", userxattr ? " (userxattr)" : "",
+			strerror(errno));
 	change(m);
 	shown = tree_dump(m, DUMP_DIR_MTIME);
 	ck_assert_int_eq(umount(m), 0);
