@@ -12,10 +12,10 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } subcommands[] = {
-    {"sandbox", cmd_sandbox, "run a command in an overlay sandbox; summary, commit, explore"},
-    {"trace", cmd_trace, "run a command under the tracer; print its read and write sets"},
-    {"parse", cmd_parse, "parse a shell script and print its syntax tree"},
-    {"preprocess", cmd_preprocess, "print the rewritten script (or its node table)"},
+	{"sandbox", cmd_sandbox, "run a command in an overlay sandbox; summary, commit, explore"},
+	{"trace", cmd_trace, "run a command under the tracer; print its read and write sets"},
+	{"parse", cmd_parse, "parse a shell script and print its syntax tree"},
+	{"preprocess", cmd_preprocess, "print the rewritten script (or its node table)"},
 };
 
 static void usage(FILE *out)
