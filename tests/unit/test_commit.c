@@ -495,6 +495,29 @@ START_TEST(commit_as_an_ordinary_user)
 }
 END_TEST
 
+/* Device nodes other than the 0/0 whiteout are files like any other (try drops them). */
+START_TEST(commit_device_nodes)
+{
+	unsigned flags = _i ? HS_COMMIT_COPY : 0;
+	const char *b = SCRATCH();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
+	struct hs_error err = HS_ERROR_INIT;
+	struct stat st;
+
+	mkd(up);
+	mkd(lv);
+	ck_assert_int_eq(mknod(P("%s/null", up), S_IFCHR | 0640, makedev(1, 3)), 0);
+	ck_assert_int_eq(mknod(P("%s/blk", up), S_IFBLK | 0600, makedev(7, 200)), 0);
+	ck_assert_msg(commit1(up, lv, flags, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(lstat(P("%s/null", lv), &st), 0);
+	ck_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(lstat(P("%s/blk", lv), &st), 0);
+	ck_assert(S_ISBLK(st.st_mode) && st.st_rdev == makedev(7, 200));
+	rm_rf(b);
+}
+END_TEST
+
 START_TEST(summary_collapses_new_subtrees)
 {
 	const char *b = SCRATCH();
@@ -730,6 +753,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, commit_refuses_to_replace_a_mount_point);
 	tcase_add_test(tc, commit_onto_a_bind_mount_copies);
 	tcase_add_loop_test(tc, commit_as_an_ordinary_user, 0, 2);
+	tcase_add_loop_test(tc, commit_device_nodes, 0, 2);
 	tcase_add_test(tc, summary_collapses_new_subtrees);
 	tcase_add_test(tc, bad_input_is_refused_untouched);
 	tcase_add_test(tc, commit_without_permission_changes_nothing);
