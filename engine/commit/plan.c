@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -646,6 +647,29 @@ static void put_size(FILE *out, unsigned long long b)
 		fprintf(out, "%.1f %s", v, units[u]);
 }
 
+static unsigned long long tree_entries, tree_bytes;
+
+static int count_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	if (ftw->level > 0) {
+		tree_entries++;
+		if (S_ISREG(st->st_mode))
+			tree_bytes += (unsigned long long)st->st_size;
+	}
+	return 0;
+}
+
+/* Entries and bytes below a live dir that is going away (for the summary only). */
+static void count_tree(const char *path, unsigned long long *entries, unsigned long long *bytes)
+{
+	tree_entries = tree_bytes = 0;
+	nftw(path, count_one, 32, FTW_PHYS);
+	*entries = tree_entries;
+	*bytes = tree_bytes;
+}
+
 int hs_commit_summary(const struct hs_commit_layer *layers, size_t n, FILE *out, unsigned flags,
 		      struct hs_error *err)
 {
@@ -674,7 +698,11 @@ int hs_commit_summary(const struct hs_commit_layer *layers, size_t n, FILE *out,
 				put_size(out, s->bytes);
 				fputc(')', out);
 			} else if (s->kind == STEP_RM && S_ISDIR(s->old_type)) {
-				fputc('/', out);
+				unsigned long long ne = 0, nb = 0;
+				count_tree(s->dst, &ne, &nb);
+				fprintf(out, "/ (dir: %llu entr%s, ", ne, ne == 1 ? "y" : "ies");
+				put_size(out, nb);
+				fputc(')', out);
 			} else if (s->kind == STEP_META) {
 				fputs("/ (metadata)", out);
 			}
