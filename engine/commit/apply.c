@@ -935,6 +935,10 @@ int hs_commit_recover(const char *state_dir, struct hs_error *err)
 	rfd = open(registry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rfd < 0)
 		return errno == ENOENT ? 0 : hs_error_errno(err, "recover: open %s", registry);
+	/* Another hs is committing (or recovering) right now: leave the journals of dead ones
+	 * to the next start rather than race it on the same trees. */
+	if (flock(rfd, LOCK_EX | LOCK_NB) < 0)
+		return 0;
 	d = fdopendir(dup(rfd));
 	if (!d)
 		return hs_error_errno(err, "recover: read %s", registry);

@@ -256,7 +256,17 @@ START_TEST(recover_skips_a_running_commit)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
 	close(fd);
-	/* once the lock is gone, the (empty, unsealed) journal is recovered and removed */
+	/* nor does recovery run while another commit holds the state dir */
+	int dfd = open(P("%s/state/commits", b), O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(flock(dfd, LOCK_EX), 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(hs_commit_recover(P("%s/state", b), &err) == 0 ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_int_eq(access(P("%s/state/commits/hs-commit.x.journal", b), F_OK), 0);
+	close(dfd);
+	/* once the locks are gone, the (empty, unsealed) journal is recovered and removed */
 	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), 1);
 	ck_assert_int_eq(access(P("%s/state/commits/hs-commit.x.journal", b), F_OK), -1);
 	rm_rf(b);
