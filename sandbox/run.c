@@ -1,0 +1,724 @@
+/* Running a command in a sandbox: one clone3 into fresh mount, pid, IPC and network
+ * namespaces (and a user namespace when not root). The clone child is the sandbox's init
+ * (pid 1): it builds the mount tree from the plan, pivots into it, brings loopback up,
+ * reports "ready" by closing the error pipe, forks the command (pid 2), forwards signals to
+ * it, and exits with its shell-style status. When init exits the kernel kills everything
+ * left in the pid namespace, and the mounts die with the mount namespace: there is nothing
+ * to unmount and nothing can outlive the run. */
+#include "sandbox/sandbox-internal.h"
+#include "lib/syscalls.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <dirent.h>
+
+/* snprintf for paths: the result is cut at n (paths longer than PATH_MAX fail later, at
+ * the syscall that uses them). */
+__attribute__((format(printf, 3, 4))) static void pfmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (vsnprintf(out, n, fmt, ap) < 0)
+		out[0] = '\0';
+	va_end(ap);
+}
+
+extern char **environ;
+
+/* Signals init passes on to the command. */
+static const int forwarded[] = {SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
+				SIGUSR2, SIGALRM, SIGCONT, SIGWINCH};
+
+/* Child side: report a setup failure on the error pipe ("errno message") and exit. */
+__attribute__((noreturn, format(printf, 3, 4))) static void child_fail(int errfd, int code,
+								  const char *fmt, ...)
+{
+	char buf[HS_ERROR_MSG_MAX];
+	int n = snprintf(buf, sizeof(buf), "%d ", code);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (hs_write_full(errfd, buf, strlen(buf)) < 0)
+		_exit(125);
+	_exit(125);
+}
+
+struct runctx {
+	const struct hs_sandbox *sb;
+	const struct hs_sandbox_cmd *cmd;
+	int errfd;
+	uid_t uid;
+	gid_t gid;
+	char root[PATH_MAX];  /* DIR/r */
+	char tmp[PATH_MAX];   /* DIR/t */
+};
+
+static void pathjoin(char *out, size_t n, const char *a, const char *b)
+{
+	pfmt(out, n, "%s%s", a, strcmp(b, "/") == 0 ? "" : b);
+}
+
+static bool under(const char *p, const char *d)
+{
+	size_t n = strlen(d);
+	if (strcmp(d, "/") == 0)
+		return p[0] == '/';
+	return strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+static void write_file(struct runctx *c, const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || hs_write_full(fd, data, strlen(data)) < 0)
+		child_fail(c->errfd, errno, "user namespace: write %s", path);
+	close(fd);
+}
+
+/* Append the kernel's own words (fs_context log) to a failed mount's message. */
+static void fs_log(int fsfd, char *buf, size_t n)
+{
+	ssize_t r;
+	buf[0] = '\0';
+	if (fsfd < 0)
+		return;
+	r = read(fsfd, buf, n - 1);
+	if (r > 0) {
+		buf[r] = '\0';
+		if (buf[r - 1] == '\n')
+			buf[r - 1] = '\0';
+	} else {
+		buf[0] = '\0';
+	}
+}
+
+/* Append path to an overlay lowerdir list, escaping ':' and '\'. */
+static void lower_add(char *list, size_t n, const char *path)
+{
+	size_t len = strlen(list);
+	if (len && len + 1 < n)
+		list[len++] = ':';
+	for (; *path && len + 2 < n; path++) {
+		if (*path == ':' || *path == '\\' || *path == ',')
+			list[len++] = '\\';
+		list[len++] = *path;
+	}
+	list[len] = '\0';
+}
+
+/* Mount an overlay at dest. upper NULL: read-only overlay. */
+static void mount_overlay(struct runctx *c, const char *what, const char *lowers,
+			  const char *upper, const char *work, const char *dest)
+{
+	char log[512];
+	int fsfd = fsopen("overlay", FSOPEN_CLOEXEC), mfd;
+	bool u = c->sb->userns;
+
+	if (fsfd < 0)
+		child_fail(c->errfd, errno, "overlay on %s: fsopen (overlayfs missing?)", what);
+#define SET(k, v)                                                                                  \
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, k, v, 0) < 0) {                                    \
+		int e = errno;                                                                     \
+		fs_log(fsfd, log, sizeof(log));                                                    \
+		child_fail(c->errfd, e, "overlay on %s: option %s=%s %s", what, k, v, log);        \
+	}
+	SET("source", "hs");
+	SET("lowerdir", lowers);
+	if (upper) {
+		SET("upperdir", upper);
+		SET("workdir", work);
+	}
+	/* The commit relies on plain overlay semantics: no metacopy, no redirects, no index.
+	 * With userxattr the kernel insists on redirect_dir=nofollow (which creates none). */
+	SET("metacopy", "off");
+	SET("redirect_dir", u ? "nofollow" : "off");
+	SET("index", "off");
+	if (u && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		child_fail(c->errfd, errno, "overlay on %s: userxattr (Linux >= 5.11 needed)", what);
+#undef SET
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int e = errno;
+		fs_log(fsfd, log, sizeof(log));
+		child_fail(c->errfd, e, "overlay on %s: create (lower %s, upper %s) %s", what, lowers,
+			   upper ? upper : "none", log);
+	}
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (mfd < 0)
+		child_fail(c->errfd, errno, "overlay on %s: fsmount", what);
+	if (move_mount(mfd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		child_fail(c->errfd, errno, "overlay on %s: attach at %s", what, dest);
+	close(mfd);
+	close(fsfd);
+}
+
+static void bind_ro(struct runctx *c, const char *src, const char *dest, bool recursive)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	int fd = open_tree(AT_FDCWD, src,
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (fd < 0)
+		child_fail(c->errfd, errno, "bind %s: clone", src);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0)
+		child_fail(c->errfd, errno, "bind %s: read-only", src);
+	if (move_mount(fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		child_fail(c->errfd, errno, "bind %s: attach at %s", src, dest);
+	close(fd);
+}
+
+/* Copy mode, owner and times of the live path onto the scratch dir entry at fd/name. */
+static void copy_attrs(int fd, const char *name, const struct stat *st)
+{
+	struct timespec ts[2] = {st->st_atim, st->st_mtim};
+	if (fchownat(fd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* Unmapped owner in a user namespace: the entry keeps ours. */
+	}
+	if (!S_ISLNK(st->st_mode))
+		fchmodat(fd, name, st->st_mode & 07777, 0);
+	utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Build the hide layer of step i in DIR/t/h<i>: a whiteout for every hidden path whose
+ * deepest covering step is i, with its parent dirs mirroring the live ones. Returns whether
+ * the layer has any entry. */
+static bool build_hide(struct runctx *c, size_t i, char *layer, size_t n)
+{
+	const struct hs_sandbox *sb = c->sb;
+	const char *t = sb->steps[i].target;
+	bool any = false;
+	struct {
+		struct stat st;
+		int parent;
+		char name[NAME_MAX + 1];
+	} dirs[32];
+	size_t ndirs = 0;
+
+	pfmt(layer, n, "%s/h%zu", c->tmp, i);
+	for (size_t h = 0; h < sb->n_hide; h++) {
+		const char *hp = sb->hide[h];
+		size_t best = SIZE_MAX, bestlen = 0;
+
+		for (size_t j = 0; j < sb->n_steps; j++) {
+			const char *tj = sb->steps[j].target;
+			if (sb->steps[j].kind != SB_OVERLAY && sb->steps[j].kind != SB_SKEL)
+				continue;
+			if (under(hp, tj) && strcmp(hp, tj) != 0 && strlen(tj) >= bestlen) {
+				best = j;
+				bestlen = strlen(tj);
+			}
+		}
+		if (best != i)
+			continue;
+		if (!any && mkdir(layer, 0755) < 0 && errno != EEXIST)
+			child_fail(c->errfd, errno, "hide layer %s", layer);
+		any = true;
+
+		/* Walk the components below t; give up on this path at a non-dir component
+		 * (a dir in the layer would hide a live symlink). */
+		const char *rel = hp + (strcmp(t, "/") == 0 ? 1 : strlen(t) + 1);
+		char live[PATH_MAX], comp[PATH_MAX];
+		int dfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		pfmt(live, sizeof(live), "%s", strcmp(t, "/") == 0 ? "" : t);
+		while (dfd >= 0 && *rel) {
+			const char *slash = strchr(rel, '/');
+			size_t len = slash ? (size_t)(slash - rel) : strlen(rel);
+			struct stat st;
+
+			pfmt(comp, sizeof(comp), "%.*s", (int)len, rel);
+			strncat(live, "/", sizeof(live) - strlen(live) - 1);
+			strncat(live, comp, sizeof(live) - strlen(live) - 1);
+			if (!slash) {
+				if (lstat(live, &st) == 0 &&
+				    mknodat(dfd, comp, S_IFCHR | 0, makedev(0, 0)) < 0 && errno != EEXIST)
+					child_fail(c->errfd, errno, "hide %s: whiteout", hp);
+				break;
+			}
+			if (lstat(live, &st) < 0 || !S_ISDIR(st.st_mode))
+				break;
+			if (mkdirat(dfd, comp, 0700) == 0 && ndirs < HS_ARRAY_SIZE(dirs)) {
+				dirs[ndirs].st = st;
+				dirs[ndirs].parent = dfd;
+				pfmt(dirs[ndirs].name, sizeof(dirs[ndirs].name), "%s", comp);
+				ndirs++;
+			}
+			int nfd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (ndirs == 0 || dirs[ndirs - 1].parent != dfd)
+				close(dfd);
+			dfd = nfd;
+			rel = slash + 1;
+		}
+		if (dfd >= 0)
+			close(dfd);
+		/* Times last, deepest first: creating entries changed the parents' mtimes. */
+		while (ndirs-- > 0) {
+			copy_attrs(dirs[ndirs].parent, dirs[ndirs].name, &dirs[ndirs].st);
+			close(dirs[ndirs].parent);
+		}
+		ndirs = 0;
+	}
+	if (any) {
+		struct stat st;
+		if (lstat(t, &st) == 0)
+			copy_attrs(AT_FDCWD, layer, &st);
+	}
+	return any;
+}
+
+/* A skeleton of live dir t in DIR/t/s<i>: its subdirs (empty), symlinks, and empty
+ * stand-ins for other entries, which bind_skel_files covers with read-only binds. */
+static void build_skel(struct runctx *c, size_t i, char *skel, size_t n)
+{
+	const char *t = c->sb->steps[i].target;
+	DIR *d = opendir(t);
+	struct dirent *de;
+	struct stat st;
+	int sfd;
+
+	pfmt(skel, n, "%s/s%zu", c->tmp, i);
+	if (!d || mkdir(skel, 0755) < 0)
+		child_fail(c->errfd, errno, "skeleton of %s", t);
+	sfd = open(skel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while ((de = readdir(d))) {
+		char target[PATH_MAX];
+		ssize_t len;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			mkdirat(sfd, de->d_name, 0755);
+		} else if (S_ISLNK(st.st_mode)) {
+			len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+			if (len < 0)
+				continue;
+			target[len] = '\0';
+			symlinkat(target, sfd, de->d_name);
+		} else {
+			int fd = openat(sfd, de->d_name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		}
+		copy_attrs(sfd, de->d_name, &st);
+	}
+	if (fstat(dirfd(d), &st) == 0) {
+		struct timespec ts[2] = {st.st_atim, st.st_mtim};
+		fchmod(sfd, st.st_mode & 07777);
+		futimens(sfd, ts);
+	}
+	closedir(d);
+	close(sfd);
+}
+
+static void bind_skel_files(struct runctx *c, size_t i, const char *dest)
+{
+	const char *t = c->sb->steps[i].target;
+	DIR *d = opendir(t);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char src[PATH_MAX], dst[PATH_MAX];
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))
+			continue;
+		pfmt(src, sizeof(src), "%s/%s", strcmp(t, "/") == 0 ? "" : t, de->d_name);
+		pfmt(dst, sizeof(dst), "%s/%s", dest, de->d_name);
+		bind_ro(c, src, dst, false);
+	}
+	closedir(d);
+}
+
+static void setup_step(struct runctx *c, size_t i)
+{
+	const struct sb_step *s = &c->sb->steps[i];
+	char dest[PATH_MAX], lowers[8192] = "", hide[PATH_MAX], skel[PATH_MAX], base[PATH_MAX];
+
+	pathjoin(dest, sizeof(dest), c->root, s->target);
+	switch (s->kind) {
+	case SB_BIND:
+	case SB_RBIND:
+		bind_ro(c, s->target, dest, s->kind == SB_RBIND);
+		return;
+	case SB_OVERLAY:
+	case SB_SKEL:
+		break;
+	}
+	bool has_hide = build_hide(c, i, hide, sizeof(hide));
+	const char *live = s->target;
+	if (s->kind == SB_SKEL) {
+		build_skel(c, i, skel, sizeof(skel));
+		live = skel;
+	}
+	if (s->n_stack) {
+		/* Overlay refuses a lower inside another lower of the same instance (ELOOP), and
+		 * stacked uppers usually live on the live file system: put the live dir (and the
+		 * hide layer) in a read-only overlay of its own, and stack on that. */
+		char bl[4096] = "";
+		if (!has_hide) {
+			if (mkdir(hide, 0755) < 0 && errno != EEXIST)
+				child_fail(c->errfd, errno, "hide layer %s", hide);
+		}
+		lower_add(bl, sizeof(bl), hide);
+		lower_add(bl, sizeof(bl), live);
+		pfmt(base, sizeof(base), "%s/b%zu", c->tmp, i);
+		if (mkdir(base, 0755) < 0)
+			child_fail(c->errfd, errno, "mkdir %s", base);
+		mount_overlay(c, s->target, bl, NULL, NULL, base);
+		for (size_t k = 0; k < s->n_stack; k++)
+			lower_add(lowers, sizeof(lowers), s->stack[k]);
+		lower_add(lowers, sizeof(lowers), base);
+	} else {
+		if (has_hide)
+			lower_add(lowers, sizeof(lowers), hide);
+		lower_add(lowers, sizeof(lowers), live);
+	}
+	mount_overlay(c, s->target, lowers, s->upper, s->work, dest);
+	if (s->kind == SB_SKEL)
+		bind_skel_files(c, i, dest);
+}
+
+static void setup_dev(struct runctx *c)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
+	static const char *const links[][2] = {{"fd", "/proc/self/fd"},	  {"stdin", "/proc/self/fd/0"},
+					       {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+					       {"ptmx", "pts/ptmx"}};
+	char dev[PATH_MAX], p[PATH_MAX];
+	int dfd;
+
+	pfmt(dev, sizeof(dev), "%s/dev", c->root);
+	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
+		child_fail(c->errfd, errno, "/dev: tmpfs at %s", dev);
+	dfd = open(dev, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < HS_ARRAY_SIZE(nodes); i++) {
+		if (!c->sb->userns) {
+			if (mknodat(dfd, nodes[i].name, S_IFCHR | 0666,
+				    makedev(nodes[i].maj, nodes[i].min)) < 0)
+				child_fail(c->errfd, errno, "/dev/%s: mknod", nodes[i].name);
+			fchmodat(dfd, nodes[i].name, 0666, 0);
+		} else {
+			/* No mknod in a user namespace: bind the host's node over a stand-in. */
+			char src[64];
+			int fd = openat(dfd, nodes[i].name, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+			if (fd < 0)
+				child_fail(c->errfd, errno, "/dev/%s", nodes[i].name);
+			close(fd);
+			pfmt(src, sizeof(src), "/dev/%s", nodes[i].name);
+			pfmt(p, sizeof(p), "%s/%s", dev, nodes[i].name);
+			if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+				child_fail(c->errfd, errno, "/dev/%s: bind", nodes[i].name);
+		}
+	}
+	for (size_t i = 0; i < HS_ARRAY_SIZE(links); i++)
+		symlinkat(links[i][1], dfd, links[i][0]);
+	mkdirat(dfd, "pts", 0755);
+	mkdirat(dfd, "shm", 01777);
+	fchmodat(dfd, "shm", 01777, 0);
+	close(dfd);
+	pfmt(p, sizeof(p), "%s/pts", dev);
+	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") <
+	    0)
+		child_fail(c->errfd, errno, "/dev/pts: devpts");
+	pfmt(p, sizeof(p), "%s/shm", dev);
+	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		child_fail(c->errfd, errno, "/dev/shm: tmpfs");
+}
+
+static void loopback_up(struct runctx *c)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		child_fail(c->errfd, errno, "loopback: socket");
+	pfmt(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		child_fail(c->errfd, errno, "loopback: get flags");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		child_fail(c->errfd, errno, "loopback: up");
+	close(fd);
+}
+
+static void setup_mounts(struct runctx *c)
+{
+	char p[PATH_MAX];
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		child_fail(c->errfd, errno, "make / private");
+	if (mount("tmpfs", c->tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		child_fail(c->errfd, errno, "scratch tmpfs at %s", c->tmp);
+	for (size_t i = 0; i < c->sb->n_steps; i++)
+		setup_step(c, i);
+	if (c->sb->n_steps == 0 || strcmp(c->sb->steps[0].target, "/") != 0)
+		child_fail(c->errfd, EINVAL, "mount plan does not start at /");
+
+	pfmt(p, sizeof(p), "%s/proc", c->root);
+	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		child_fail(c->errfd, errno, "/proc: mount proc");
+	pfmt(p, sizeof(p), "%s/sys", c->root);
+	bind_ro(c, "/sys", p, true);
+	setup_dev(c);
+
+	/* Enter the new root: a mount stacked on / would not change our root. pivot_root(".",
+	 * ".") stacks the old root on the new one; detaching it leaves only the sandbox. */
+	if (chdir(c->root) < 0)
+		child_fail(c->errfd, errno, "chdir %s", c->root);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		child_fail(c->errfd, errno, "pivot_root into %s", c->root);
+	if (umount2(".", MNT_DETACH) < 0)
+		child_fail(c->errfd, errno, "detach the old root");
+	if (chdir("/") < 0)
+		child_fail(c->errfd, errno, "chdir /");
+}
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* The command's process: fds, priority, hook, execve (PATH search as a shell does). */
+__attribute__((noreturn)) static void exec_command(struct runctx *c, const sigset_t *oldmask)
+{
+	const struct hs_sandbox_cmd *cmd = c->cmd;
+	char *const *envp = cmd->envp ? cmd->envp : environ;
+	int hi = 10, moved[3];
+
+	/* Not held while the hook runs: the parent may be waiting for "ready" (EOF). */
+	close(c->errfd);
+
+	for (size_t k = 0; k < cmd->n_keep_fds; k++)
+		if (cmd->keep_fds[k] >= hi)
+			hi = cmd->keep_fds[k] + 1;
+	for (int i = 0; i < 3; i++) {
+		moved[i] = -1;
+		if (cmd->fds[i] >= 0 && (moved[i] = fcntl(cmd->fds[i], F_DUPFD_CLOEXEC, hi)) < 0) {
+			dprintf(2, "hs: sandbox: fd %d: %s\n", cmd->fds[i], strerror(errno));
+			_exit(125);
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		if (moved[i] >= 0 && dup2(moved[i], i) < 0)
+			_exit(125);
+	hs_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (size_t k = 0; k < cmd->n_keep_fds; k++)
+		fcntl(cmd->keep_fds[k], F_SETFD, 0);
+	if (cmd->flags & HS_SANDBOX_IDLE) {
+		struct sched_param sp = {0};
+		int fd;
+		sched_setscheduler(0, SCHED_IDLE, &sp);
+		setpriority(PRIO_PROCESS, 0, 19);
+		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, "1000", 4) < 0) {
+				/* best effort */
+			}
+			close(fd);
+		}
+	}
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (cmd->pre_exec && cmd->pre_exec(cmd->pre_exec_arg) < 0) {
+		dprintf(2, "hs: sandbox: pre-exec hook failed\n");
+		_exit(125);
+	}
+
+	const char *name = cmd->argv[0];
+	if (strchr(name, '/')) {
+		execve(name, cmd->argv, envp);
+		dprintf(2, "hs: sandbox: %s: %s\n", name, strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	const char *path = env_get(envp, "PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	int err = ENOENT;
+	while (*name) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+		char full[PATH_MAX];
+		pfmt(full, sizeof(full), "%.*s%s%s", (int)len, path, len ? "/" : "", name);
+		execve(full, cmd->argv, envp);
+		if (errno == EACCES || errno == ENOEXEC || errno == ETXTBSY)
+			err = errno;
+		if (!colon)
+			break;
+		path = colon + 1;
+	}
+	if (err == ENOENT)
+		dprintf(2, "hs: sandbox: %s: command not found\n", name);
+	else
+		dprintf(2, "hs: sandbox: %s: %s\n", name, strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+__attribute__((noreturn)) static void init_main(struct runctx *c)
+{
+	sigset_t set, old;
+	char buf[64];
+	pid_t cmdpid;
+	int status = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (c->sb->userns) {
+		write_file(c, "/proc/self/setgroups", "deny");
+		pfmt(buf, sizeof(buf), "%u %u 1", (unsigned)c->uid, (unsigned)c->uid);
+		write_file(c, "/proc/self/uid_map", buf);
+		pfmt(buf, sizeof(buf), "%u %u 1", (unsigned)c->gid, (unsigned)c->gid);
+		write_file(c, "/proc/self/gid_map", buf);
+	}
+	setup_mounts(c);
+	loopback_up(c);
+	const char *cwd = c->cmd->cwd;
+	if (cwd && chdir(cwd) < 0)
+		child_fail(c->errfd, errno, "cwd %s inside the sandbox", cwd);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < HS_ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	cmdpid = fork();
+	if (cmdpid < 0)
+		child_fail(c->errfd, errno, "fork the command");
+	if (cmdpid == 0)
+		exec_command(c, &old);
+	/* Ready: the parent reads EOF once init (and the command, at execve) dropped the pipe.
+	 * init holds no other fd, so pipes the command writes to see EOF when it exits. */
+	hs_close_range(0, ~0U, 0);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(cmdpid, sig);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+			if (p <= 0)
+				break;
+			if (p == cmdpid) {
+				status = WIFEXITED(st) ? WEXITSTATUS(st)
+						       : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+				_exit(status);
+			}
+		}
+	}
+}
+
+int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pid_t *pidp,
+		     int *pidfdp, struct hs_error *err)
+{
+	struct runctx c = {.sb = sb, .cmd = cmd, .uid = geteuid(), .gid = getegid()};
+	int pfd[2], pidfd = -1;
+	struct clone_args args = {0};
+	char msg[HS_ERROR_MSG_MAX + 32];
+	ssize_t n;
+	long pid;
+
+	if (!cmd || !cmd->argv || !cmd->argv[0] || !cmd->argv[0][0])
+		return hs_error_set(err, EINVAL, "sandbox: no command");
+	pfmt(c.root, sizeof(c.root), "%s/r", sb->dir);
+	pfmt(c.tmp, sizeof(c.tmp), "%s/t", sb->dir);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return hs_error_errno(err, "sandbox: pipe");
+	c.errfd = pfd[1];
+	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD |
+		     (sb->userns ? CLONE_NEWUSER : 0);
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = hs_clone3(&args, sizeof(args));
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		if (e == EPERM || e == ENOSPC || e == EACCES)
+			return hs_error_set(err, e, "sandbox: cannot create namespaces%s",
+					    sb->userns ? " (unprivileged user namespaces disabled?)"
+						       : "");
+		return hs_error_set(err, e, "sandbox: clone3 (Linux >= 5.11 needed)");
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		init_main(&c);
+	}
+	close(pfd[1]);
+	n = hs_read_full(pfd[0], msg, sizeof(msg) - 1);
+	close(pfd[0]);
+	if (n > 0) {
+		int code = 0, off = 0;
+		msg[n] = '\0';
+		sscanf(msg, "%d %n", &code, &off);
+		waitpid((pid_t)pid, NULL, 0);
+		close(pidfd);
+		hs_error_set(err, code, "sandbox setup: %s", msg + off);
+		return -1;
+	}
+	*pidp = (pid_t)pid;
+	if (pidfdp)
+		*pidfdp = pidfd;
+	else
+		close(pidfd);
+	return 0;
+}
+
+int hs_sandbox_wait(pid_t pid, int pidfd, struct hs_error *err)
+{
+	int st;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (r < 0)
+		return hs_error_errno(err, "sandbox: wait for %d", (int)pid);
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 255;
+}
+
+int hs_sandbox_run(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, struct hs_error *err)
+{
+	pid_t pid;
+	int pidfd;
+
+	if (hs_sandbox_spawn(sb, cmd, &pid, &pidfd, err) < 0)
+		return -1;
+	return hs_sandbox_wait(pid, pidfd, err);
+}

@@ -1,0 +1,629 @@
+/* Sandbox objects: create, reopen, describe, destroy. The runs live in sandbox/run.c.
+ *
+ * Layout of a sandbox dir DIR:
+ *   DIR/hs-sandbox   the description (mode, stacked lowers, hidden paths, mount steps)
+ *   DIR/u/N, DIR/w/N upper and work dir of step N when its mount is on DIR's file system
+ *                    (or has no writable place of its own: then commit copies)
+ *   DIR/r            mount point of the new root during setup (inside the namespace only)
+ *   DIR/t            mount point of a per-run scratch tmpfs (skeletons, hide layers)
+ * A mount on another file system keeps its upper and work dir on that file system, under
+ * MOUNTPOINT/.hs-sandboxes/NAME, so commit is a rename there too. */
+#include "sandbox/sandbox-internal.h"
+#include "lib/state.h"
+#include "lib/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <stdarg.h>
+
+/* snprintf for paths: the result is cut at n (paths longer than PATH_MAX fail later, at
+ * the syscall that uses them). */
+__attribute__((format(printf, 3, 4))) static void pfmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (vsnprintf(out, n, fmt, ap) < 0)
+		out[0] = '\0';
+	va_end(ap);
+}
+
+#define META_NAME "hs-sandbox"
+#define META_MAGIC "hs-sandbox 1"
+#define PLACE_NAME ".hs-sandboxes"
+
+/* Escape bytes that would break the line/field format: space, controls, backslash. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= ' ' || c == '\\' || c == 0x7f)
+			fprintf(f, "\\%03o", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* Unescape in place; returns s. */
+static char *unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return s;
+}
+
+static int push_str(char ***arr, size_t *n, const char *s)
+{
+	char **a = realloc(*arr, (*n + 1) * sizeof(*a));
+	if (!a)
+		return -1;
+	*arr = a;
+	if (!(a[*n] = strdup(s)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void hs_sandbox_free(struct hs_sandbox *sb)
+{
+	if (!sb)
+		return;
+	free(sb->dir);
+	sb_steps_free(sb->steps, sb->n_steps);
+	free_strv(sb->lowers, sb->n_lowers);
+	free_strv(sb->hide, sb->n_hide);
+	free(sb->layers);
+	free(sb);
+}
+
+const char *hs_sandbox_dir(const struct hs_sandbox *sb)
+{
+	return sb->dir;
+}
+
+size_t hs_sandbox_layers(const struct hs_sandbox *sb, const struct hs_commit_layer **layers)
+{
+	*layers = sb->layers;
+	return sb->n_layers;
+}
+
+static const char *kind_name(enum sb_step_kind k)
+{
+	switch (k) {
+	case SB_OVERLAY:
+		return "overlay";
+	case SB_SKEL:
+		return "skel";
+	case SB_BIND:
+		return "bind";
+	case SB_RBIND:
+		return "rbind";
+	}
+	return "?";
+}
+
+int sb_write_meta(const struct hs_sandbox *sb, struct hs_error *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+
+	pfmt(path, sizeof(path), "%s/" META_NAME, sb->dir);
+	pfmt(tmp, sizeof(tmp), "%s/." META_NAME ".tmp", sb->dir);
+	f = fopen(tmp, "we");
+	if (!f)
+		return hs_error_errno(err, "write %s", tmp);
+	fprintf(f, META_MAGIC "\nmode %s\n", sb->userns ? "user" : "root");
+	for (size_t i = 0; i < sb->n_lowers; i++) {
+		fputs("lower ", f);
+		put_escaped(f, sb->lowers[i]);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < sb->n_hide; i++) {
+		fputs("hide ", f);
+		put_escaped(f, sb->hide[i]);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		const struct sb_step *s = &sb->steps[i];
+		fprintf(f, "%s ", kind_name(s->kind));
+		put_escaped(f, s->target);
+		if (s->upper) {
+			fputc(' ', f);
+			put_escaped(f, s->upper);
+			fputc(' ', f);
+			put_escaped(f, s->work);
+		}
+		fputc('\n', f);
+	}
+	if (fflush(f) != 0 || ferror(f)) {
+		fclose(f);
+		return hs_error_errno(err, "write %s", tmp);
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0)
+		return hs_error_errno(err, "rename %s", tmp);
+	return 0;
+}
+
+/* Fill sb->layers from the steps. */
+static int build_layers(struct hs_sandbox *sb, struct hs_error *err)
+{
+	free(sb->layers);
+	sb->layers = calloc(sb->n_steps ? sb->n_steps : 1, sizeof(*sb->layers));
+	sb->n_layers = 0;
+	if (!sb->layers)
+		return hs_error_set(err, ENOMEM, "sandbox layers");
+	for (size_t i = 0; i < sb->n_steps; i++)
+		if (sb->steps[i].upper)
+			sb->layers[sb->n_layers++] = (struct hs_commit_layer){
+				.upper = sb->steps[i].upper, .target = sb->steps[i].target};
+	return 0;
+}
+
+static int parse_meta(struct hs_sandbox *sb, struct hs_error *err)
+{
+	char path[PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool magic = false;
+
+	pfmt(path, sizeof(path), "%s/" META_NAME, sb->dir);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return hs_error_set(err, EINVAL, "%s is not a sandbox (no %s file)", sb->dir,
+					    META_NAME);
+		return hs_error_errno(err, "open %s", path);
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *fields[4] = {0};
+		size_t nf = 0;
+		char *save = NULL;
+
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (!magic) {
+			if (strcmp(line, META_MAGIC) != 0)
+				break;
+			magic = true;
+			continue;
+		}
+		for (char *t = strtok_r(line, " ", &save); t && nf < 4; t = strtok_r(NULL, " ", &save))
+			fields[nf++] = unescape(t);
+		if (nf == 2 && strcmp(fields[0], "mode") == 0) {
+			sb->userns = strcmp(fields[1], "user") == 0;
+		} else if (nf == 2 && strcmp(fields[0], "lower") == 0) {
+			if (push_str(&sb->lowers, &sb->n_lowers, fields[1]) < 0)
+				return hs_error_set(err, ENOMEM, "sandbox");
+		} else if (nf == 2 && strcmp(fields[0], "hide") == 0) {
+			if (push_str(&sb->hide, &sb->n_hide, fields[1]) < 0)
+				return hs_error_set(err, ENOMEM, "sandbox");
+		} else if (nf >= 2) {
+			enum sb_step_kind k;
+			if (strcmp(fields[0], "overlay") == 0 && nf == 4)
+				k = SB_OVERLAY;
+			else if (strcmp(fields[0], "skel") == 0 && nf == 4)
+				k = SB_SKEL;
+			else if (strcmp(fields[0], "bind") == 0 && nf == 2)
+				k = SB_BIND;
+			else if (strcmp(fields[0], "rbind") == 0 && nf == 2)
+				k = SB_RBIND;
+			else
+				return hs_error_set(err, EINVAL, "%s: bad line: %s", path, fields[0]);
+			struct sb_step *s = realloc(sb->steps, (sb->n_steps + 1) * sizeof(*s));
+			if (!s)
+				return hs_error_set(err, ENOMEM, "sandbox");
+			sb->steps = s;
+			s = &sb->steps[sb->n_steps++];
+			*s = (struct sb_step){.kind = k, .target = strdup(fields[1])};
+			if (nf == 4) {
+				s->upper = strdup(fields[2]);
+				s->work = strdup(fields[3]);
+			}
+			if (!s->target || (nf == 4 && (!s->upper || !s->work)))
+				return hs_error_set(err, ENOMEM, "sandbox");
+		}
+	}
+	if (!magic)
+		return hs_error_set(err, EINVAL, "%s is not a sandbox (bad %s file)", sb->dir,
+				    META_NAME);
+	if (sb->n_steps == 0)
+		return hs_error_set(err, EINVAL, "%s: sandbox has no mounts", sb->dir);
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		struct stat st;
+		if (sb->steps[i].upper && stat(sb->steps[i].upper, &st) < 0)
+			return hs_error_errno(err, "sandbox %s: upper dir %s", sb->dir,
+					      sb->steps[i].upper);
+	}
+	return build_layers(sb, err);
+}
+
+/* Upper dirs of the stacked sandboxes, for each of our steps with the same target. */
+static int load_stack(struct hs_sandbox *sb, struct hs_error *err)
+{
+	for (size_t l = sb->n_lowers; l-- > 0;) {
+		struct hs_sandbox *lo = hs_sandbox_open(sb->lowers[l], err);
+		if (!lo)
+			return hs_error_prefix(err, "stacked sandbox");
+		for (size_t i = 0; i < sb->n_steps; i++) {
+			struct sb_step *s = &sb->steps[i];
+			if (!s->upper)
+				continue;
+			for (size_t j = 0; j < lo->n_steps; j++) {
+				if (lo->steps[j].upper && strcmp(lo->steps[j].target, s->target) == 0 &&
+				    push_str(&s->stack, &s->n_stack, lo->steps[j].upper) < 0) {
+					hs_sandbox_free(lo);
+					return hs_error_set(err, ENOMEM, "sandbox");
+				}
+			}
+		}
+		hs_sandbox_free(lo);
+	}
+	return 0;
+}
+
+static struct hs_sandbox *sb_alloc_dir(const char *dir, struct hs_error *err)
+{
+	struct hs_sandbox *sb = calloc(1, sizeof(*sb));
+	if (!sb) {
+		hs_error_set(err, ENOMEM, "sandbox");
+		return NULL;
+	}
+	sb->dir = realpath(dir, NULL);
+	if (!sb->dir) {
+		hs_error_errno(err, "sandbox %s", dir);
+		free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+struct hs_sandbox *hs_sandbox_open(const char *dir, struct hs_error *err)
+{
+	struct hs_sandbox *sb;
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		hs_error_errno(err, "sandbox %s", dir);
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		hs_error_set(err, ENOTDIR, "sandbox %s", dir);
+		return NULL;
+	}
+	if (!(sb = sb_alloc_dir(dir, err)))
+		return NULL;
+	if (parse_meta(sb, err) < 0 || load_stack(sb, err) < 0) {
+		hs_sandbox_free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+int hs_sandbox_is_sandbox(const char *dir)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct hs_sandbox *sb = hs_sandbox_open(dir, &err);
+	hs_sandbox_free(sb);
+	return sb != NULL;
+}
+
+static int mkdir_in(const char *base, const char *sub, int i, char **out, struct hs_error *err)
+{
+	if (asprintf(out, "%s/%s/%d", base, sub, i) < 0) {
+		*out = NULL;
+		return hs_error_set(err, ENOMEM, "sandbox");
+	}
+	if (mkdir(*out, 0755) < 0 && errno != EEXIST)
+		return hs_error_errno(err, "mkdir %s", *out);
+	return 0;
+}
+
+/* A writable place for upper dirs on the file system of step target t, other than the
+ * sandbox dir's: t/.hs-sandboxes/NAME (with u/ and w/ in it). NULL when there is none. */
+static char *fs_place(const char *t, const char *name)
+{
+	_cleanup_free_ char *base = NULL;
+	char *place = NULL, *sub = NULL;
+	struct statfs sfs;
+
+	if (asprintf(&base, "%s/" PLACE_NAME, strcmp(t, "/") == 0 ? "" : t) < 0)
+		return NULL;
+	if ((mkdir(base, 0700) < 0 && errno != EEXIST) || statfs(base, &sfs) < 0 ||
+	    sfs.f_type == OVERLAYFS_SUPER_MAGIC || asprintf(&place, "%s/%s", base, name) < 0)
+		return NULL;
+	if (mkdir(place, 0700) < 0) {
+		free(place);
+		return NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (asprintf(&sub, "%s/%s", place, i ? "w" : "u") < 0 || mkdir(sub, 0755) < 0) {
+			free(sub);
+			free(place);
+			return NULL;
+		}
+		free(sub);
+	}
+	return place;
+}
+
+/* Remove a tree below dirfd/name without following symlinks; chmods dirs it cannot enter
+ * (overlay work dirs are mode 0). */
+static int rmtree_at(int pfd, const char *name)
+{
+	int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && fchmodat(pfd, name, 0700, 0) == 0)
+		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOTDIR || errno == ELOOP)
+			return unlinkat(pfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+		return errno == ENOENT ? 0 : -1;
+	}
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
+			if (rmtree_at(dirfd(d), de->d_name) < 0)
+				r = -1;
+		} else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			r = -1;
+		}
+	}
+	closedir(d);
+	if (unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -1;
+	return r;
+}
+
+static int rmtree(const char *path)
+{
+	return rmtree_at(AT_FDCWD, path);
+}
+
+/* Where the upper dirs of step s go: a place on its own file system, or the sandbox dir. */
+static int place_step(struct hs_sandbox *sb, size_t i, dev_t dir_dev, dev_t *devs,
+		      char **places, struct hs_error *err)
+{
+	struct sb_step *s = &sb->steps[i];
+	struct stat st;
+	char *name = strrchr(sb->dir, '/') + 1;
+
+	if (stat(s->target, &st) < 0)
+		return hs_error_errno(err, "mount %s", s->target);
+	if (st.st_dev != dir_dev) {
+		/* One place per file system: reuse the first step's on the same device. */
+		char *place = NULL;
+		for (size_t j = 0; j < i; j++)
+			if (devs[j] == st.st_dev && places[j]) {
+				place = places[j];
+				break;
+			}
+		if (!place) {
+			place = fs_place(s->target, name);
+			if (place) {
+				char *h;
+				if (asprintf(&h, "%s", place) < 0)
+					return hs_error_set(err, ENOMEM, "sandbox");
+				if (push_str(&sb->hide, &sb->n_hide, h) < 0) {
+					free(h);
+					return hs_error_set(err, ENOMEM, "sandbox");
+				}
+				free(h);
+				places[i] = place;
+			}
+		}
+		devs[i] = st.st_dev;
+		if (place) {
+			if (asprintf(&s->upper, "%s/u/%zu", place, i) < 0 ||
+			    asprintf(&s->work, "%s/w/%zu", place, i) < 0)
+				return hs_error_set(err, ENOMEM, "sandbox");
+			if (mkdir(s->upper, 0755) < 0 || mkdir(s->work, 0755) < 0)
+				return hs_error_errno(err, "mkdir %s", s->upper);
+			return 0;
+		}
+	}
+	devs[i] = st.st_dev;
+	if (mkdir_in(sb->dir, "u", (int)i, &s->upper, err) < 0 ||
+	    mkdir_in(sb->dir, "w", (int)i, &s->work, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Can this process build a sandbox in the given mode? Names the missing feature. */
+static int check_features(bool userns, struct hs_error *err)
+{
+	_cleanup_close_ int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
+	char buf[8192];
+	ssize_t n;
+
+	if (fd >= 0 && (n = hs_read_full(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (!strstr(buf, "\toverlay\n"))
+			return hs_error_set(err, ENODEV,
+					    "overlayfs is not available (modprobe overlay; Linux >= 5.11 needed)");
+	}
+	if (userns) {
+		FILE *f = fopen("/proc/sys/user/max_user_namespaces", "re");
+		int max = -1;
+		if (f) {
+			if (fscanf(f, "%d", &max) != 1)
+				max = -1;
+			fclose(f);
+		}
+		if (max == 0)
+			return hs_error_set(err, EPERM,
+					    "user namespaces are disabled (user.max_user_namespaces = 0); "
+					    "run as root or enable them");
+		f = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+		if (f) {
+			if (fscanf(f, "%d", &max) == 1 && max == 0) {
+				fclose(f);
+				return hs_error_set(err, EPERM,
+						    "unprivileged user namespaces are disabled "
+						    "(kernel.unprivileged_userns_clone = 0); run as root or enable them");
+			}
+			fclose(f);
+		}
+	}
+	return 0;
+}
+
+struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct hs_error *err)
+{
+	static const struct hs_sandbox_options defaults = {0};
+	_cleanup_free_ char *state = NULL, *dir = NULL;
+	_cleanup_free_ dev_t *devs = NULL;
+	_cleanup_free_ char **places = NULL;
+	struct hs_sandbox *sb = NULL;
+	bool userns, made = false;
+	struct stat st;
+
+	if (!opts)
+		opts = &defaults;
+	userns = (opts->flags & HS_SANDBOX_USERNS) || geteuid() != 0;
+	if (check_features(userns, err) < 0)
+		return NULL;
+	if (!(state = hs_state_dir(err)))
+		return NULL;
+	if (opts->dir) {
+		if (mkdir(opts->dir, 0700) == 0)
+			made = true;
+		else if (errno != EEXIST) {
+			hs_error_errno(err, "sandbox dir %s", opts->dir);
+			return NULL;
+		} else if (hs_sandbox_is_sandbox(opts->dir)) {
+			hs_error_set(err, EEXIST, "sandbox dir %s is already a sandbox", opts->dir);
+			return NULL;
+		}
+		if (!(dir = strdup(opts->dir)))
+			goto nomem;
+	} else {
+		if (asprintf(&dir, "%s/sandboxes", state) < 0)
+			goto nomem;
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			hs_error_errno(err, "mkdir %s", dir);
+			return NULL;
+		}
+		free(dir);
+		if (asprintf(&dir, "%s/sandboxes/sb.XXXXXX", state) < 0)
+			goto nomem;
+		if (!mkdtemp(dir)) {
+			hs_error_errno(err, "mkdir %s", dir);
+			return NULL;
+		}
+		made = true;
+	}
+	if (!(sb = sb_alloc_dir(dir, err)))
+		goto fail;
+	sb->userns = userns;
+	if (stat(sb->dir, &st) < 0) {
+		hs_error_errno(err, "sandbox dir %s", sb->dir);
+		goto fail;
+	}
+	for (const char *sub = "u\0w\0r\0t\0"; *sub; sub += 2) {
+		char p[PATH_MAX];
+		pfmt(p, sizeof(p), "%s/%s", sb->dir, sub);
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			hs_error_errno(err, "mkdir %s", p);
+			goto fail;
+		}
+	}
+	if (push_str(&sb->hide, &sb->n_hide, state) < 0)
+		goto nomem;
+	if (strncmp(sb->dir, state, strlen(state)) != 0 || sb->dir[strlen(state)] != '/')
+		if (push_str(&sb->hide, &sb->n_hide, sb->dir) < 0)
+			goto nomem;
+	for (size_t i = 0; i < opts->n_lowers; i++) {
+		char *l = realpath(opts->lowers[i], NULL);
+		if (!l) {
+			hs_error_errno(err, "stacked sandbox %s", opts->lowers[i]);
+			goto fail;
+		}
+		if (push_str(&sb->lowers, &sb->n_lowers, l) < 0) {
+			free(l);
+			goto nomem;
+		}
+		free(l);
+	}
+	if (sb_plan("/proc/self/mountinfo", userns, &sb->steps, &sb->n_steps, err) < 0)
+		goto fail;
+	devs = calloc(sb->n_steps + 1, sizeof(*devs));
+	places = calloc(sb->n_steps + 1, sizeof(*places));
+	if (!devs || !places)
+		goto nomem;
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		if (sb->steps[i].kind != SB_OVERLAY && sb->steps[i].kind != SB_SKEL)
+			continue;
+		if (place_step(sb, i, st.st_dev, devs, places, err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < sb->n_steps; i++)
+		free(places[i]);
+	if (build_layers(sb, err) < 0 || sb_write_meta(sb, err) < 0 || load_stack(sb, err) < 0)
+		goto fail;
+	return sb;
+nomem:
+	hs_error_set(err, ENOMEM, "sandbox");
+fail:
+	if (sb && made) {
+		hs_sandbox_destroy(sb, NULL);
+	} else {
+		hs_sandbox_free(sb);
+		if (made && dir)
+			rmtree(dir);
+	}
+	return NULL;
+}
+
+int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err)
+{
+	int r = 0;
+
+	if (!sb)
+		return 0;
+	/* Upper places on other file systems first: they are listed among the hidden paths
+	 * and end in the sandbox's name. */
+	const char *name = strrchr(sb->dir, '/') + 1;
+	for (size_t i = 0; i < sb->n_hide; i++) {
+		const char *h = sb->hide[i], *base = strrchr(h, '/');
+		if (base && strcmp(base + 1, name) == 0 && strstr(h, "/" PLACE_NAME "/") &&
+		    rmtree(h) < 0 && r == 0)
+			r = hs_error_errno(err, "remove %s", h);
+	}
+	if (rmtree(sb->dir) < 0 && r == 0)
+		r = hs_error_errno(err, "remove sandbox %s", sb->dir);
+	hs_sandbox_free(sb);
+	return r;
+}
