@@ -31,7 +31,7 @@ static int commit_missing(void)
 #define ST_COMMIT 124  /* the command ran, but its changes could not be committed */
 
 static const char usage_run[] =
-	"usage: hs sandbox [-y|-n] [-L DIR]... [-D DIR] [--] CMD [ARGS...]\n"
+	"usage: hs sandbox [-y|-n|-d] [-L DIR]... [-D DIR] [--] CMD [ARGS...]\n"
 	"       hs sandbox summary DIR\n"
 	"       hs sandbox commit [-y] DIR\n"
 	"       hs sandbox explore [DIR]\n"
@@ -43,6 +43,7 @@ static const char usage_run[] =
 	"\n"
 	"  -y        commit without asking\n"
 	"  -n        do not commit: keep the sandbox and print its directory\n"
+	"  -d, --discard  throw the changes away after the run (no summary, no commit)\n"
 	"  -L DIR    stack an earlier sandbox's changes below this one (repeatable; later\n"
 	"            ones lie over earlier ones); implies -n\n"
 	"  -D DIR    create the sandbox in DIR (default: under the hs state dir)\n"
@@ -273,8 +274,9 @@ int cmd_sandbox(int argc, char **argv)
 	struct hs_sandbox_options opts = {0};
 	_cleanup_free_ const char **lowers = NULL;
 	struct hs_sandbox *sb;
-	int yes = 0, keep = 0, status, c, r;
-	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	int yes = 0, keep = 0, discard = 0, status, c, r;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'}, {"discard", no_argument, NULL, 'd'}, {0}};
 
 	if (argc >= 2) {
 		if (strcmp(argv[1], "summary") == 0)
@@ -290,7 +292,7 @@ int cmd_sandbox(int argc, char **argv)
 	if (!lowers)
 		hs_die(ST_SANDBOX, "out of memory");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+ynL:D:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ynL:D:dh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'y':
 			yes = 1;
@@ -298,9 +300,11 @@ int cmd_sandbox(int argc, char **argv)
 		case 'n':
 			keep = 1;
 			break;
+		case 'd':
+			discard = 1;
+			break;
 		case 'L':
 			lowers[opts.n_lowers++] = optarg;
-			keep = 1;
 			break;
 		case 'D':
 			opts.dir = optarg;
@@ -318,10 +322,13 @@ int cmd_sandbox(int argc, char **argv)
 		fputs(usage_run, stderr);
 		return ST_USAGE;
 	}
-	if (yes && keep && opts.n_lowers == 0) {
-		hs_warn("sandbox: -y and -n exclude each other");
+	if ((yes && keep) || (discard && (yes || keep))) {
+		hs_warn("sandbox: -y, -n and -d exclude each other");
 		return ST_USAGE;
 	}
+	/* Committing over stacked layers would need theirs first: keep instead. */
+	if (opts.n_lowers && !discard)
+		keep = 1;
 	opts.lowers = lowers;
 	if (!(sb = hs_sandbox_new(&opts, &err))) {
 		hs_warn("sandbox: %s", err.msg);
@@ -330,6 +337,11 @@ int cmd_sandbox(int argc, char **argv)
 	if (run_in(sb, argv + optind, &status) < 0) {
 		hs_sandbox_destroy(sb, NULL);
 		return ST_SANDBOX;
+	}
+	if (discard) {
+		if (hs_sandbox_destroy(sb, &err) < 0)
+			hs_warn("sandbox: %s", err.msg);
+		return status;
 	}
 	r = finish(sb, yes, keep);
 	return r ? r : status;

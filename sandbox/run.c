@@ -70,8 +70,8 @@ struct runctx {
 	int errfd;
 	uid_t uid;
 	gid_t gid;
-	char root[PATH_MAX];  /* DIR/r */
-	char tmp[PATH_MAX];   /* DIR/t */
+	char root[PATH_MAX];  /* STATE/run/r */
+	char tmp[PATH_MAX];   /* STATE/run/t */
 };
 
 static void pathjoin(char *out, size_t n, const char *a, const char *b)
@@ -650,8 +650,8 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 
 	if (!cmd || !cmd->argv || !cmd->argv[0] || !cmd->argv[0][0])
 		return hs_error_set(err, EINVAL, "sandbox: no command");
-	pfmt(c.root, sizeof(c.root), "%s/r", sb->dir);
-	pfmt(c.tmp, sizeof(c.tmp), "%s/t", sb->dir);
+	pfmt(c.root, sizeof(c.root), "%s", sb->mnt_root);
+	pfmt(c.tmp, sizeof(c.tmp), "%s", sb->mnt_tmp);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return hs_error_errno(err, "sandbox: pipe");
 	c.errfd = pfd[1];

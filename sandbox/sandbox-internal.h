@@ -30,6 +30,9 @@ struct sb_step {
 
 struct hs_sandbox {
 	char *dir;
+	char *mnt_root; /* where the new root is put together (shared: used in private mount
+			 * namespaces only): STATE/run/r */
+	char *mnt_tmp;	/* where the per-run scratch tmpfs goes: STATE/run/t */
 	bool userns;
 	struct sb_step *steps;
 	size_t n_steps;
