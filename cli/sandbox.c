@@ -13,19 +13,6 @@
 
 /* Exit statuses of hs sandbox itself (the command's own status passes through unchanged
  * when nothing of ours failed). */
-/* Until engine/commit is linked in, its calls resolve to NULL and say so. */
-#pragma weak hs_commit_apply
-#pragma weak hs_commit_summary
-#pragma weak hs_commit_recover
-
-static int commit_missing(void)
-{
-	if (hs_commit_apply && hs_commit_summary && hs_commit_recover)
-		return 0;
-	hs_warn("sandbox: commit is not available in this build");
-	return 1;
-}
-
 #define ST_USAGE 2
 #define ST_SANDBOX 125 /* the sandbox could not be set up */
 #define ST_COMMIT 124  /* the command ran, but its changes could not be committed */
@@ -86,8 +73,6 @@ static int show_summary(struct hs_sandbox *sb, FILE *out)
 	size_t n = hs_sandbox_layers(sb, &layers);
 	int r;
 
-	if (commit_missing())
-		return -1;
 	r = hs_commit_summary(layers, n, out, 0, &err);
 
 	if (r < 0)
@@ -101,7 +86,7 @@ static int do_commit(struct hs_sandbox *sb)
 	const struct hs_commit_layer *layers;
 	size_t n = hs_sandbox_layers(sb, &layers);
 
-	if (commit_missing() || hs_commit_apply(layers, n, NULL, 0, &err) < 0) {
+	if (hs_commit_apply(layers, n, NULL, 0, &err) < 0) {
 		hs_warn("commit failed: %s", err.msg);
 		hs_warn("the sandbox is kept in %s", hs_sandbox_dir(sb));
 		return -1;
@@ -216,8 +201,6 @@ static int cmd_recover(int argc, char **argv)
 		fputs(usage_recover, stderr);
 		return ST_USAGE;
 	}
-	if (commit_missing())
-		return 1;
 	if (!(state = hs_state_dir(&err)) || (r = hs_commit_recover(state, &err)) < 0) {
 		hs_warn("recover: %s", err.msg);
 		return 1;
