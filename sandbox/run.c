@@ -29,6 +29,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <dirent.h>
+#include <pthread.h>
 
 /* snprintf for paths: the result is cut at n (paths longer than PATH_MAX fail later, at
  * the syscall that uses them). */
@@ -72,6 +73,9 @@ struct runctx {
 	gid_t gid;
 	char root[PATH_MAX];  /* STATE/run/r */
 	char tmp[PATH_MAX];   /* STATE/run/t */
+	int statusfd;	      /* init writes the command's status byte here */
+	int lo_errno;	      /* loopback thread's result */
+	const char *lo_step;
 };
 
 static void pathjoin(char *out, size_t n, const char *a, const char *b)
@@ -450,41 +454,61 @@ static void setup_dev(struct runctx *c)
 		child_fail(c->errfd, errno, "/dev/shm: tmpfs");
 }
 
-static void loopback_up(struct runctx *c)
+/* Thread of init: bring lo up. Failures land in c->lo_errno / c->lo_step. */
+static void *loopback_thread(void *arg)
 {
+	struct runctx *c = arg;
 	struct ifreq ifr = {0};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
+	c->lo_step = "socket";
 	if (fd < 0)
-		child_fail(c->errfd, errno, "loopback: socket");
+		goto fail;
 	pfmt(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	c->lo_step = "get flags";
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		child_fail(c->errfd, errno, "loopback: get flags");
+		goto fail;
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	c->lo_step = "up";
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		child_fail(c->errfd, errno, "loopback: up");
+		goto fail;
 	close(fd);
+	return NULL;
+fail:
+	c->lo_errno = errno;
+	if (fd >= 0)
+		close(fd);
+	return NULL;
 }
 
+#include <time.h>
+static double T0;
+static void tick(const char *what){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);double n=t.tv_sec*1e3+t.tv_nsec/1e6; if (getenv("HS_T")) dprintf(2,"%s %.3f\n",what,n-T0); T0=n;}
 static void setup_mounts(struct runctx *c)
 {
 	char p[PATH_MAX];
+	tick("start");
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(c->errfd, errno, "make / private");
+	tick("private");
 	if (mount("tmpfs", c->tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		child_fail(c->errfd, errno, "scratch tmpfs at %s", c->tmp);
+	tick("tmpfs");
 	for (size_t i = 0; i < c->sb->n_steps; i++)
-		setup_step(c, i);
+		setup_step(c, i), tick("step");
 	if (c->sb->n_steps == 0 || strcmp(c->sb->steps[0].target, "/") != 0)
 		child_fail(c->errfd, EINVAL, "mount plan does not start at /");
 
 	pfmt(p, sizeof(p), "%s/proc", c->root);
 	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(c->errfd, errno, "/proc: mount proc");
+	tick("proc");
 	pfmt(p, sizeof(p), "%s/sys", c->root);
 	bind_ro(c, "/sys", p, true);
+	tick("sys");
 	setup_dev(c);
+	tick("dev");
 
 	/* Enter the new root: a mount stacked on / would not change our root. pivot_root(".",
 	 * ".") stacks the old root on the new one; detaching it leaves only the sandbox. */
@@ -492,8 +516,10 @@ static void setup_mounts(struct runctx *c)
 		child_fail(c->errfd, errno, "chdir %s", c->root);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		child_fail(c->errfd, errno, "pivot_root into %s", c->root);
+	tick("pivot");
 	if (umount2(".", MNT_DETACH) < 0)
 		child_fail(c->errfd, errno, "detach the old root");
+	tick("umount");
 	if (chdir("/") < 0)
 		child_fail(c->errfd, errno, "chdir /");
 }
@@ -516,6 +542,7 @@ __attribute__((noreturn)) static void exec_command(struct runctx *c, const sigse
 
 	/* Not held while the hook runs: the parent may be waiting for "ready" (EOF). */
 	close(c->errfd);
+	close(c->statusfd);
 
 	for (size_t k = 0; k < cmd->n_keep_fds; k++)
 		if (cmd->keep_fds[k] >= hi)
@@ -596,8 +623,17 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 		pfmt(buf, sizeof(buf), "%u %u 1", (unsigned)c->gid, (unsigned)c->gid);
 		write_file(c, "/proc/self/gid_map", buf);
 	}
+	/* Bringing lo up waits for an RCU grace period (~1-2 ms), and so does detaching the
+	 * old root: let them wait together. */
+	pthread_t lo;
+	int lo_err = pthread_create(&lo, NULL, loopback_thread, c);
+	if (lo_err)
+		child_fail(c->errfd, lo_err, "loopback: thread");
 	setup_mounts(c);
-	loopback_up(c);
+	pthread_join(lo, NULL);
+	if (c->lo_errno)
+		child_fail(c->errfd, c->lo_errno, "loopback: %s", c->lo_step);
+	tick("lo");
 	const char *cwd = c->cmd->cwd;
 	if (cwd && chdir(cwd) < 0)
 		child_fail(c->errfd, errno, "cwd %s inside the sandbox", cwd);
@@ -613,8 +649,11 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 	if (cmdpid == 0)
 		exec_command(c, &old);
 	/* Ready: the parent reads EOF once init (and the command, at execve) dropped the pipe.
-	 * init holds no other fd, so pipes the command writes to see EOF when it exits. */
-	hs_close_range(0, ~0U, 0);
+	 * init keeps only the status pipe, so pipes the command writes to see EOF when it and
+	 * its children are gone. */
+	if (c->statusfd > 0)
+		hs_close_range(0, (unsigned)c->statusfd - 1, 0);
+	hs_close_range((unsigned)c->statusfd + 1, ~0U, 0);
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
@@ -629,20 +668,58 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 			pid_t p = waitpid(-1, &st, WNOHANG);
 			if (p <= 0)
 				break;
-			if (p == cmdpid) {
-				status = WIFEXITED(st) ? WEXITSTATUS(st)
-						       : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-				_exit(status);
+			if (p != cmdpid)
+				continue;
+			status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+			/* Nothing of the run may outlive it: kill what is left, reap it, and only
+			 * then report. The status goes out before init exits because tearing down
+			 * the namespaces (mounts, RCU grace periods) takes a millisecond or more
+			 * that nobody needs to wait for. */
+			kill(-1, SIGKILL);
+			while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+				;
+			unsigned char b = (unsigned char)status;
+			if (write(c->statusfd, &b, 1) < 0) {
+				/* the parent is gone: nobody to tell */
 			}
+			_exit(status);
 		}
 	}
 }
 
+/* Inits that reported their status but had not finished exiting: reaped later, without
+ * blocking, so their namespace teardown happens off the caller's critical path. */
+static pid_t pending[64];
+static size_t n_pending;
+
+static void reap_pending(void)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < n_pending; i++) {
+		pid_t r = waitpid(pending[i], NULL, WNOHANG);
+		if (r == 0)
+			pending[out++] = pending[i];
+	}
+	n_pending = out;
+}
+
+void sb_reap(pid_t pid)
+{
+	for (size_t i = 0; i < n_pending; i++) {
+		if (pending[i] != pid)
+			continue;
+		pending[i] = pending[--n_pending];
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+}
+
 int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pid_t *pidp,
-		     int *pidfdp, struct hs_error *err)
+		     int *waitfdp, struct hs_error *err)
 {
 	struct runctx c = {.sb = sb, .cmd = cmd, .uid = geteuid(), .gid = getegid()};
-	int pfd[2], pidfd = -1;
+	int pfd[2], sfd[2];
 	struct clone_args args = {0};
 	char msg[HS_ERROR_MSG_MAX + 32];
 	ssize_t n;
@@ -650,20 +727,28 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 
 	if (!cmd || !cmd->argv || !cmd->argv[0] || !cmd->argv[0][0])
 		return hs_error_set(err, EINVAL, "sandbox: no command");
+	reap_pending();
 	pfmt(c.root, sizeof(c.root), "%s", sb->mnt_root);
 	pfmt(c.tmp, sizeof(c.tmp), "%s", sb->mnt_tmp);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return hs_error_errno(err, "sandbox: pipe");
+	if (pipe2(sfd, O_CLOEXEC) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return hs_error_errno(err, "sandbox: pipe");
+	}
 	c.errfd = pfd[1];
-	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD |
+	c.statusfd = sfd[1];
+	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET |
 		     (sb->userns ? CLONE_NEWUSER : 0);
-	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
 	pid = hs_clone3(&args, sizeof(args));
 	if (pid < 0) {
 		int e = errno;
 		close(pfd[0]);
 		close(pfd[1]);
+		close(sfd[0]);
+		close(sfd[1]);
 		if (e == EPERM || e == ENOSPC || e == EACCES)
 			return hs_error_set(err, e, "sandbox: cannot create namespaces%s",
 					    sb->userns ? " (unprivileged user namespaces disabled?)"
@@ -672,9 +757,11 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 	}
 	if (pid == 0) {
 		close(pfd[0]);
+		close(sfd[0]);
 		init_main(&c);
 	}
 	close(pfd[1]);
+	close(sfd[1]);
 	n = hs_read_full(pfd[0], msg, sizeof(msg) - 1);
 	close(pfd[0]);
 	if (n > 0) {
@@ -682,28 +769,40 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 		msg[n] = '\0';
 		sscanf(msg, "%d %n", &code, &off);
 		waitpid((pid_t)pid, NULL, 0);
-		close(pidfd);
+		close(sfd[0]);
 		hs_error_set(err, code, "sandbox setup: %s", msg + off);
 		return -1;
 	}
 	*pidp = (pid_t)pid;
-	if (pidfdp)
-		*pidfdp = pidfd;
-	else
-		close(pidfd);
+	*waitfdp = sfd[0];
+	sb->last_init = (pid_t)pid;
 	return 0;
 }
 
-int hs_sandbox_wait(pid_t pid, int pidfd, struct hs_error *err)
+int hs_sandbox_wait(pid_t pid, int waitfd, struct hs_error *err)
 {
+	unsigned char b;
+	ssize_t n;
 	int st;
 	pid_t r;
 
 	do
+		n = read(waitfd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	close(waitfd);
+	if (n == 1) {
+		r = waitpid(pid, NULL, WNOHANG);
+		if (r == 0 && n_pending < HS_ARRAY_SIZE(pending))
+			pending[n_pending++] = pid;
+		else if (r == 0)
+			waitpid(pid, NULL, 0);
+		reap_pending();
+		return b;
+	}
+	/* No status: init itself died (SIGKILL from outside, say). */
+	do
 		r = waitpid(pid, &st, 0);
 	while (r < 0 && errno == EINTR);
-	if (pidfd >= 0)
-		close(pidfd);
 	if (r < 0)
 		return hs_error_errno(err, "sandbox: wait for %d", (int)pid);
 	if (WIFEXITED(st))
@@ -716,9 +815,9 @@ int hs_sandbox_wait(pid_t pid, int pidfd, struct hs_error *err)
 int hs_sandbox_run(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, struct hs_error *err)
 {
 	pid_t pid;
-	int pidfd;
+	int fd;
 
-	if (hs_sandbox_spawn(sb, cmd, &pid, &pidfd, err) < 0)
+	if (hs_sandbox_spawn(sb, cmd, &pid, &fd, err) < 0)
 		return -1;
-	return hs_sandbox_wait(pid, pidfd, err);
+	return hs_sandbox_wait(pid, fd, err);
 }

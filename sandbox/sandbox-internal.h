@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* One step of the mount plan, executed in order inside the new mount namespace. */
 enum sb_step_kind {
@@ -34,6 +35,7 @@ struct hs_sandbox {
 			 * namespaces only): STATE/run/r */
 	char *mnt_tmp;	/* where the per-run scratch tmpfs goes: STATE/run/t */
 	bool userns;
+	pid_t last_init; /* init of the latest run, maybe not reaped yet (see sb_reap) */
 	struct sb_step *steps;
 	size_t n_steps;
 	char **lowers; /* stacked sandbox dirs, earlier first */
@@ -54,6 +56,10 @@ void sb_steps_free(struct sb_step *steps, size_t n);
 
 /* Whether the file system type is a kernel pseudo file system (never captured). */
 bool sb_fstype_is_pseudo(const char *type);
+
+/* Wait for pid if it is an init that reported its status but was not reaped yet (its
+ * overlays may still be mounted). */
+void sb_reap(pid_t pid);
 
 /* Child side of a run (sandbox/run.c). */
 int sb_write_meta(const struct hs_sandbox *sb, struct hs_error *err);

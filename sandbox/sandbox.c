@@ -387,12 +387,14 @@ static char *fs_place(const char *t, const char *name)
 	if ((mkdir(base, 0700) < 0 && errno != EEXIST) || statfs(base, &sfs) < 0 ||
 	    sfs.f_type == OVERLAYFS_SUPER_MAGIC || asprintf(&place, "%s/%s", base, name) < 0)
 		return NULL;
-	if (mkdir(place, 0700) < 0) {
+	/* EEXIST: a recycled sandbox of the same name left it (empty) there. */
+	if (mkdir(place, 0700) < 0 && errno != EEXIST) {
 		free(place);
 		return NULL;
 	}
 	for (int i = 0; i < 2; i++) {
-		if (asprintf(&sub, "%s/%s", place, i ? "w" : "u") < 0 || mkdir(sub, 0755) < 0) {
+		if (asprintf(&sub, "%s/%s", place, i ? "w" : "u") < 0 ||
+		    (mkdir(sub, 0755) < 0 && errno != EEXIST)) {
 			free(sub);
 			free(place);
 			return NULL;
@@ -479,7 +481,8 @@ static int place_step(struct hs_sandbox *sb, size_t i, dev_t dir_dev, dev_t *dev
 			if (asprintf(&s->upper, "%s/u/%zu", place, i) < 0 ||
 			    asprintf(&s->work, "%s/w/%zu", place, i) < 0)
 				return hs_error_set(err, ENOMEM, "sandbox");
-			if (mkdir(s->upper, 0755) < 0 || mkdir(s->work, 0755) < 0)
+			if ((mkdir(s->upper, 0755) < 0 && errno != EEXIST) ||
+			    (mkdir(s->work, 0755) < 0 && errno != EEXIST))
 				return hs_error_errno(err, "mkdir %s", s->upper);
 			return 0;
 		}
@@ -608,7 +611,7 @@ static int pool_put(struct hs_sandbox *sb)
 		char work[PATH_MAX];
 		if (!s->upper)
 			continue;
-		if (strncmp(s->upper, sb->dir, strlen(sb->dir)) != 0 || !dir_empty(s->upper))
+		if (!dir_empty(s->upper))
 			return -1;
 		snprintf(work, sizeof(work), "%s/work", s->work);
 		if (!dir_empty(work))
@@ -695,6 +698,21 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 	}
 	if (sb_plan("/proc/self/mountinfo", userns, &sb->steps, &sb->n_steps, err) < 0)
 		goto fail;
+	/* Hidden paths are not mounted on (user ns mode plans every dir next to a sub-mount). */
+	size_t kept = 0;
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		bool hidden = false;
+		for (size_t h = 0; h < sb->n_hide && !hidden; h++) {
+			size_t hl = strlen(sb->hide[h]);
+			hidden = strncmp(sb->steps[i].target, sb->hide[h], hl) == 0 &&
+				 (sb->steps[i].target[hl] == '\0' || sb->steps[i].target[hl] == '/');
+		}
+		if (hidden)
+			free(sb->steps[i].target); /* no upper yet */
+		else
+			sb->steps[kept++] = sb->steps[i];
+	}
+	sb->n_steps = kept;
 	devs = calloc(sb->n_steps + 1, sizeof(*devs));
 	places = calloc(sb->n_steps + 1, sizeof(*places));
 	if (!devs || !places)
@@ -730,8 +748,15 @@ int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err)
 
 	if (!sb)
 		return 0;
-	/* Upper places on other file systems first: they are listed among the hidden paths
-	 * and end in the sandbox's name. */
+	/* The latest run's overlays must be gone before its dirs are removed or recycled. */
+	if (sb->last_init > 0)
+		sb_reap(sb->last_init);
+	/* Recycled (nothing to delete), or removed with its upper places on other file
+	 * systems (listed among the hidden paths; they end in the sandbox's name). */
+	if (pool_put(sb) == 0) {
+		hs_sandbox_free(sb);
+		return 0;
+	}
 	const char *name = strrchr(sb->dir, '/') + 1;
 	for (size_t i = 0; i < sb->n_hide; i++) {
 		const char *h = sb->hide[i], *base = strrchr(h, '/');
@@ -739,7 +764,7 @@ int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err)
 		    rmtree(h) < 0 && r == 0)
 			r = hs_error_errno(err, "remove %s", h);
 	}
-	if (pool_put(sb) < 0 && rmtree(sb->dir) < 0 && r == 0)
+	if (rmtree(sb->dir) < 0 && r == 0)
 		r = hs_error_errno(err, "remove sandbox %s", sb->dir);
 	hs_sandbox_free(sb);
 	return r;
