@@ -248,7 +248,7 @@ START_TEST(fds_cwd_env_and_hook)
 	struct hs_sandbox *sb = new_sb(0);
 	struct hs_sandbox_cmd cmd = HS_SANDBOX_CMD_INIT;
 	char *argv[] = {"sh", "-c",
-			"read x; echo \"$x:$HS_T:$(pwd)\"; echo err >&2; echo extra >&50; "
+			"read x; echo \"$x:$HS_T:$(pwd)\"; echo err >&2; echo extra >/proc/self/fd/50; "
 			"if test -e /proc/self/fd/51; then echo LEAK; fi",
 			NULL};
 	char *envp[] = {"HS_T=v", "PATH=/usr/bin:/bin", NULL};
@@ -276,7 +276,8 @@ START_TEST(fds_cwd_env_and_hook)
 	cmd.pre_exec_arg = "hooked";
 	ck_assert_int_eq(hs_write_full(in[1], "input\n", 6), 0);
 	close(in[1]);
-	ck_assert_msg(hs_sandbox_run(sb, &cmd, &err) == 0, "%s", err.msg);
+	int st = hs_sandbox_run(sb, &cmd, &err);
+	ck_assert_msg(st == 0, "status %d %s", st, err.msg);
 	close(out[1]);
 	close(errp[1]);
 	close(extra[1]);
