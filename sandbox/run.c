@@ -481,34 +481,25 @@ fail:
 	return NULL;
 }
 
-#include <time.h>
-static double T0;
-static void tick(const char *what){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);double n=t.tv_sec*1e3+t.tv_nsec/1e6; if (getenv("HS_T")) dprintf(2,"%s %.3f\n",what,n-T0); T0=n;}
 static void setup_mounts(struct runctx *c)
 {
 	char p[PATH_MAX];
-	tick("start");
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(c->errfd, errno, "make / private");
-	tick("private");
 	if (mount("tmpfs", c->tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		child_fail(c->errfd, errno, "scratch tmpfs at %s", c->tmp);
-	tick("tmpfs");
 	for (size_t i = 0; i < c->sb->n_steps; i++)
-		setup_step(c, i), tick("step");
+		setup_step(c, i);
 	if (c->sb->n_steps == 0 || strcmp(c->sb->steps[0].target, "/") != 0)
 		child_fail(c->errfd, EINVAL, "mount plan does not start at /");
 
 	pfmt(p, sizeof(p), "%s/proc", c->root);
 	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(c->errfd, errno, "/proc: mount proc");
-	tick("proc");
 	pfmt(p, sizeof(p), "%s/sys", c->root);
 	bind_ro(c, "/sys", p, true);
-	tick("sys");
 	setup_dev(c);
-	tick("dev");
 
 	/* Enter the new root: a mount stacked on / would not change our root. pivot_root(".",
 	 * ".") stacks the old root on the new one; detaching it leaves only the sandbox. */
@@ -516,10 +507,8 @@ static void setup_mounts(struct runctx *c)
 		child_fail(c->errfd, errno, "chdir %s", c->root);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		child_fail(c->errfd, errno, "pivot_root into %s", c->root);
-	tick("pivot");
 	if (umount2(".", MNT_DETACH) < 0)
 		child_fail(c->errfd, errno, "detach the old root");
-	tick("umount");
 	if (chdir("/") < 0)
 		child_fail(c->errfd, errno, "chdir /");
 }
@@ -633,7 +622,6 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 	pthread_join(lo, NULL);
 	if (c->lo_errno)
 		child_fail(c->errfd, c->lo_errno, "loopback: %s", c->lo_step);
-	tick("lo");
 	const char *cwd = c->cmd->cwd;
 	if (cwd && chdir(cwd) < 0)
 		child_fail(c->errfd, errno, "cwd %s inside the sandbox", cwd);
@@ -643,7 +631,9 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 	for (size_t i = 0; i < HS_ARRAY_SIZE(forwarded); i++)
 		sigaddset(&set, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	cmdpid = fork();
+	/* vfork: the command's process needs no copy of init's memory; init sleeps until the
+	 * command has called execve (or exited), then goes on to wait for it. */
+	cmdpid = vfork();
 	if (cmdpid < 0)
 		child_fail(c->errfd, errno, "fork the command");
 	if (cmdpid == 0)
@@ -701,6 +691,15 @@ static void reap_pending(void)
 			pending[out++] = pending[i];
 	}
 	n_pending = out;
+}
+
+bool sb_init_running(pid_t pid)
+{
+	reap_pending();
+	for (size_t i = 0; i < n_pending; i++)
+		if (pending[i] == pid)
+			return true;
+	return false;
 }
 
 void sb_reap(pid_t pid)

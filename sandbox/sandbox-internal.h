@@ -61,6 +61,9 @@ bool sb_fstype_is_pseudo(const char *type);
  * overlays may still be mounted). */
 void sb_reap(pid_t pid);
 
+/* Whether pid is such an init that has not finished exiting (reaps it if it has). */
+bool sb_init_running(pid_t pid);
+
 /* Child side of a run (sandbox/run.c). */
 int sb_write_meta(const struct hs_sandbox *sb, struct hs_error *err);
 

@@ -134,13 +134,15 @@ static const char *kind_name(enum sb_step_kind k)
 int sb_write_meta(const struct hs_sandbox *sb, struct hs_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
+	_cleanup_free_ char *text = NULL, *old = NULL;
+	size_t len = 0;
 	FILE *f;
 
 	pfmt(path, sizeof(path), "%s/" META_NAME, sb->dir);
 	pfmt(tmp, sizeof(tmp), "%s/." META_NAME ".tmp", sb->dir);
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (!f)
-		return hs_error_errno(err, "write %s", tmp);
+		return hs_error_errno(err, "sandbox description");
 	fprintf(f, META_MAGIC "\nmode %s\n", sb->userns ? "user" : "root");
 	for (size_t i = 0; i < sb->n_lowers; i++) {
 		fputs("lower ", f);
@@ -164,11 +166,16 @@ int sb_write_meta(const struct hs_sandbox *sb, struct hs_error *err)
 		}
 		fputc('\n', f);
 	}
-	if (fflush(f) != 0 || ferror(f)) {
-		fclose(f);
+	if (fclose(f) != 0)
+		return hs_error_errno(err, "sandbox description");
+	/* A recycled dir usually holds the same description already: replacing a file frees
+	 * blocks, which some file systems (ext4 with discard) make slow. */
+	_cleanup_close_ int ofd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ofd >= 0 && (old = hs_read_all(ofd, NULL)) && strcmp(old, text) == 0)
+		return 0;
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || hs_write_full(fd, text, len) < 0)
 		return hs_error_errno(err, "write %s", tmp);
-	}
-	fclose(f);
 	if (rename(tmp, path) < 0)
 		return hs_error_errno(err, "rename %s", tmp);
 	return 0;
@@ -591,12 +598,46 @@ static bool dir_empty(const char *path)
 	return empty;
 }
 
-/* Recycle sb's dir into the pool when nothing is left in it worth deleting. */
+/* Recycled dirs whose last run's overlays are still being torn down: moved into the pool
+ * once that is over (a work dir in use by a dying overlay must not be mounted again). */
+static struct {
+	pid_t pid;
+	char *from, *to;
+} deferred[64];
+static size_t n_deferred;
+
+static void flush_deferred(bool block)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n_deferred; i++) {
+		if (block)
+			sb_reap(deferred[i].pid);
+		if (sb_init_running(deferred[i].pid)) {
+			deferred[out++] = deferred[i];
+			continue;
+		}
+		if (rename(deferred[i].from, deferred[i].to) < 0)
+			rmtree(deferred[i].from);
+		free(deferred[i].from);
+		free(deferred[i].to);
+	}
+	n_deferred = out;
+}
+
+static void flush_deferred_at_exit(void)
+{
+	flush_deferred(true);
+}
+
+/* Recycle sb's dir into the pool when nothing is left in it worth deleting. The work dirs
+ * need no check: overlay empties them at every mount. */
 static int pool_put(struct hs_sandbox *sb)
 {
 	_cleanup_free_ char *state = NULL, *pool = NULL, *to = NULL;
 	struct hs_error err = HS_ERROR_INIT;
 	const char *name = strrchr(sb->dir, '/') + 1;
+	static bool registered;
 	size_t sl;
 
 	if (!(state = hs_state_dir(&err)))
@@ -606,22 +647,28 @@ static int pool_put(struct hs_sandbox *sb)
 	if (strncmp(sb->dir, state, sl) != 0 || strncmp(sb->dir + sl, "/sandboxes/sb.", 14) != 0 ||
 	    strchr(sb->dir + sl + 11, '/'))
 		return -1;
-	for (size_t i = 0; i < sb->n_steps; i++) {
-		const struct sb_step *s = &sb->steps[i];
-		char work[PATH_MAX];
-		if (!s->upper)
-			continue;
-		if (!dir_empty(s->upper))
+	for (size_t i = 0; i < sb->n_steps; i++)
+		if (sb->steps[i].upper && !dir_empty(sb->steps[i].upper))
 			return -1;
-		snprintf(work, sizeof(work), "%s/work", s->work);
-		if (!dir_empty(work))
-			return -1;
-	}
 	if (asprintf(&pool, "%s/sandboxes/.pool", state) < 0 ||
 	    asprintf(&to, "%s/%s", pool, name) < 0)
 		return -1;
 	if (mkdir(pool, 0700) < 0 && errno != EEXIST)
 		return -1;
+	if (sb->last_init > 0 && sb_init_running(sb->last_init)) {
+		if (n_deferred == HS_ARRAY_SIZE(deferred))
+			flush_deferred(true);
+		if (!registered)
+			registered = atexit(flush_deferred_at_exit) == 0;
+		deferred[n_deferred].pid = sb->last_init;
+		deferred[n_deferred].to = steal_pointer(&to);
+		if (!(deferred[n_deferred].from = strdup(sb->dir))) {
+			free(deferred[n_deferred].to);
+			return -1;
+		}
+		n_deferred++;
+		return 0;
+	}
 	return rename(sb->dir, to);
 }
 
@@ -664,6 +711,7 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 		free(dir);
 		if (asprintf(&dir, "%s/sandboxes/sb.XXXXXX", state) < 0)
 			goto nomem;
+		flush_deferred(false);
 		if (pool_take(state, dir) == 0) {
 			made = true;
 		} else if (!mkdtemp(dir)) {
@@ -748,9 +796,6 @@ int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err)
 
 	if (!sb)
 		return 0;
-	/* The latest run's overlays must be gone before its dirs are removed or recycled. */
-	if (sb->last_init > 0)
-		sb_reap(sb->last_init);
 	/* Recycled (nothing to delete), or removed with its upper places on other file
 	 * systems (listed among the hidden paths; they end in the sandbox's name). */
 	if (pool_put(sb) == 0) {

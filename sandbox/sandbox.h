@@ -45,7 +45,8 @@ struct hs_sandbox_cmd {
 	const int *keep_fds; /* further fds passed through at the same numbers */
 	size_t n_keep_fds;
 	unsigned flags; /* HS_SANDBOX_IDLE */
-	/* Called in the command's process (pid 2 inside) after fds, cwd and priority are set,
+	/* Called in the command's process (a child of the sandbox's init) after fds, cwd and
+	 * priority are set,
 	 * right before execve. Returns 0, or -1 (the command then exits with status 125 after
 	 * printing "hs: sandbox: pre-exec hook failed" to its stderr). */
 	int (*pre_exec)(void *arg);
@@ -71,18 +72,22 @@ const char *hs_sandbox_dir(const struct hs_sandbox *sb);
 size_t hs_sandbox_layers(const struct hs_sandbox *sb, const struct hs_commit_layer **layers);
 
 /* Start cmd inside a fresh set of namespaces over the sandbox. Returns 0 once the sandbox
- * is set up (before the command's execve) with *pid and *pidfd (O_CLOEXEC, pollable: readable
- * when it exits) of the sandbox's init; the init's exit status is the command's, 128+signo
- * when a signal killed it. pidfd may be NULL. Setup failures return -1 with err set (the
- * failing step and path); exec failures are the command's: 127/126 and a message on its
- * stderr, as a shell does. Signals sent to the init (HUP INT QUIT TERM USR1 USR2 ALRM CONT
- * WINCH) are forwarded to the command; SIGKILL ends every process of the sandbox. */
+ * is set up (before the command's execve: a pre_exec hook may wait for the caller) with *pid,
+ * the sandbox's init (pid 1 inside; the command is its child), and *waitfd (O_CLOEXEC, for
+ * poll/epoll: readable once the command has finished and every process of the run is gone).
+ * Pass both to hs_sandbox_wait. Setup failures return -1 with err set (the failing step and
+ * path); exec failures are the command's: 127/126 and a message on its stderr, as a shell
+ * does. Signals sent to pid (HUP INT QUIT TERM USR1 USR2 ALRM CONT WINCH) are forwarded to
+ * the command; SIGKILL ends every process of the run at once. The caller must not reap pid
+ * itself (no waitpid(-1)); hs_sandbox_wait does. */
 int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pid_t *pid,
-		     int *pidfd, struct hs_error *err);
+		     int *waitfd, struct hs_error *err);
 
-/* Reap a spawned sandbox: wait for it and return its shell-style status (0-255), or -1
- * with err set. Closes pidfd. */
-int hs_sandbox_wait(pid_t pid, int pidfd, struct hs_error *err);
+/* The command's shell-style status (0-255; 128+signo when a signal killed it or the whole
+ * run was SIGKILLed), or -1 with err set. Blocks until waitfd is readable, closes it. The
+ * init is reaped without waiting for the kernel to tear its namespaces down (that finishes
+ * in the background; hs_sandbox_destroy waits for it). */
+int hs_sandbox_wait(pid_t pid, int waitfd, struct hs_error *err);
 
 /* hs_sandbox_spawn + hs_sandbox_wait: the command's shell-style status, or -1 with err. */
 int hs_sandbox_run(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, struct hs_error *err);
