@@ -6,6 +6,7 @@
 #include "sandbox/sandbox.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,15 +210,30 @@ static int cmd_recover(int argc, char **argv)
 	return 0;
 }
 
-static int run_in(struct hs_sandbox *sb, char **argv, int *status)
+/* Run argv in sb like a shell runs a foreground command: Ctrl-C and Ctrl-\ go to the
+ * command (hs ignores them while it waits, then shows the summary). */
+static int run_in(struct hs_sandbox *sb, char **argv, unsigned flags, int *status)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct hs_sandbox_cmd cmd = HS_SANDBOX_CMD_INIT;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	pid_t pid;
+	int fd;
 
 	cmd.argv = argv;
 	cmd.cwd = cwd;
-	*status = hs_sandbox_run(sb, &cmd, &err);
+	cmd.flags = flags;
+	if (hs_sandbox_spawn(sb, &cmd, &pid, &fd, &err) < 0) {
+		hs_warn("%s", err.msg);
+		return -1;
+	}
+	/* After the spawn: the command must not inherit the ignored dispositions. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	*status = hs_sandbox_wait(pid, fd, &err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
 	if (*status < 0) {
 		hs_warn("%s", err.msg);
 		return -1;
@@ -244,7 +260,7 @@ static int cmd_explore(int argc, char **argv)
 		hs_warn("%s", err.msg);
 		return argc == 2 ? ST_USAGE : ST_SANDBOX;
 	}
-	if (run_in(sb, sargv, &status) < 0) {
+	if (run_in(sb, sargv, isatty(0) ? HS_SANDBOX_TTY : 0, &status) < 0) {
 		hs_sandbox_free(sb);
 		return ST_SANDBOX;
 	}
@@ -317,7 +333,7 @@ int cmd_sandbox(int argc, char **argv)
 		hs_warn("sandbox: %s", err.msg);
 		return ST_SANDBOX;
 	}
-	if (run_in(sb, argv + optind, &status) < 0) {
+	if (run_in(sb, argv + optind, 0, &status) < 0) {
 		hs_sandbox_destroy(sb, NULL);
 		return ST_SANDBOX;
 	}

@@ -439,6 +439,14 @@ static void setup_dev(struct runctx *c)
 				child_fail(c->errfd, errno, "/dev/%s: bind", nodes[i].name);
 		}
 	}
+	if (c->cmd->flags & HS_SANDBOX_TTY) {
+		int fd = openat(dfd, "tty", O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			close(fd);
+		pfmt(p, sizeof(p), "%s/tty", dev);
+		if (mount("/dev/tty", p, NULL, MS_BIND, NULL) < 0)
+			child_fail(c->errfd, errno, "/dev/tty: bind");
+	}
 	for (size_t i = 0; i < HS_ARRAY_SIZE(links); i++)
 		symlinkat(links[i][1], dfd, links[i][0]);
 	mkdirat(dfd, "pts", 0755);
@@ -727,6 +735,8 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 	if (!cmd || !cmd->argv || !cmd->argv[0] || !cmd->argv[0][0])
 		return hs_error_set(err, EINVAL, "sandbox: no command");
 	reap_pending();
+	if (sb_load_stack(sb, err) < 0)
+		return -1;
 	pfmt(c.root, sizeof(c.root), "%s", sb->mnt_root);
 	pfmt(c.tmp, sizeof(c.tmp), "%s", sb->mnt_tmp);
 	if (pipe2(pfd, O_CLOEXEC) < 0)

@@ -35,6 +35,7 @@ struct hs_sandbox {
 			 * namespaces only): STATE/run/r */
 	char *mnt_tmp;	/* where the per-run scratch tmpfs goes: STATE/run/t */
 	bool userns;
+	bool stack_loaded; /* steps[].stack filled from the lowers (needed to run only) */
 	pid_t last_init; /* init of the latest run, maybe not reaped yet (see sb_reap) */
 	struct sb_step *steps;
 	size_t n_steps;
@@ -60,6 +61,9 @@ bool sb_fstype_is_pseudo(const char *type);
 /* Wait for pid if it is an init that reported its status but was not reaped yet (its
  * overlays may still be mounted). */
 void sb_reap(pid_t pid);
+
+/* Fill steps[].stack from the stacked sandboxes (once). Returns 0 or -1 with err set. */
+int sb_load_stack(struct hs_sandbox *sb, struct hs_error *err);
 
 /* Whether pid is such an init that has not finished exiting (reaps it if it has). */
 bool sb_init_running(pid_t pid);

@@ -277,8 +277,10 @@ static int parse_meta(struct hs_sandbox *sb, struct hs_error *err)
 }
 
 /* Upper dirs of the stacked sandboxes, for each of our steps with the same target. */
-static int load_stack(struct hs_sandbox *sb, struct hs_error *err)
+int sb_load_stack(struct hs_sandbox *sb, struct hs_error *err)
 {
+	if (sb->stack_loaded)
+		return 0;
 	for (size_t l = sb->n_lowers; l-- > 0;) {
 		struct hs_sandbox *lo = hs_sandbox_open(sb->lowers[l], err);
 		if (!lo)
@@ -297,6 +299,7 @@ static int load_stack(struct hs_sandbox *sb, struct hs_error *err)
 		}
 		hs_sandbox_free(lo);
 	}
+	sb->stack_loaded = true;
 	return 0;
 }
 
@@ -355,7 +358,9 @@ struct hs_sandbox *hs_sandbox_open(const char *dir, struct hs_error *err)
 	}
 	if (!(sb = sb_alloc_dir(dir, err)))
 		return NULL;
-	if (parse_meta(sb, err) < 0 || load_stack(sb, err) < 0) {
+	/* The stacked sandboxes are needed to run, not to summarise or commit (they may have
+	 * been committed and removed already). */
+	if (parse_meta(sb, err) < 0) {
 		hs_sandbox_free(sb);
 		return NULL;
 	}
@@ -774,7 +779,7 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 	}
 	for (size_t i = 0; i < sb->n_steps; i++)
 		free(places[i]);
-	if (build_layers(sb, err) < 0 || sb_write_meta(sb, err) < 0 || load_stack(sb, err) < 0)
+	if (build_layers(sb, err) < 0 || sb_write_meta(sb, err) < 0 || sb_load_stack(sb, err) < 0)
 		goto fail;
 	return sb;
 nomem:

@@ -35,6 +35,8 @@ struct hs_sandbox_options {
 
 /* Run flags. */
 #define HS_SANDBOX_IDLE 0x1u /* SCHED_IDLE, nice 19, oom_score_adj 1000 */
+#define HS_SANDBOX_TTY 0x2u  /* give the command the caller's /dev/tty (interactive use only:
+			      * speculative runs must not reach the terminal) */
 
 struct hs_sandbox_cmd {
 	char *const *argv; /* argv[0] is looked up in envp's PATH when it has no '/' */
@@ -44,7 +46,7 @@ struct hs_sandbox_cmd {
 			    * HS_SANDBOX_CMD_INIT: a zeroed struct would mean fd 0 for all three) */
 	const int *keep_fds; /* further fds passed through at the same numbers */
 	size_t n_keep_fds;
-	unsigned flags; /* HS_SANDBOX_IDLE */
+	unsigned flags; /* HS_SANDBOX_IDLE, HS_SANDBOX_TTY */
 	/* Called in the command's process (a child of the sandbox's init) after fds, cwd and
 	 * priority are set,
 	 * right before execve. Returns 0, or -1 (the command then exits with status 125 after
