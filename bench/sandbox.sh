@@ -29,9 +29,22 @@ printf '%-44s %9.3f %9.1f\n' "fork+exec+wait unshare -m true" "$unsh" "$(echo "$
 printf '%-44s %9.3f %9.1f\n' "hs_sandbox new+run true+destroy" "$sb" "$(echo "$sb / $bare" | bc -l)"
 printf '%-44s %9s\n' "  of which new / run / destroy" "$2 / $3 / $4"
 printf 'sandbox vs unshare -m: %.2fx\n' "$(echo "$sb / $unsh" | bc -l)"
+# The same as an ordinary user (user namespace, userxattr, skeletons for dirs with mounts).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	u=$(mktemp -d /var/tmp/hs-bench-user.XXXXXX)
+	chmod 755 "$u"
+	unpriv() { setpriv --reuid=nobody --regid=nogroup --clear-groups env HS_STATE_DIR="$u/state" "$@"; }
+	chown nobody "$u"
+	if unpriv "$B/bench/sandbox_loop" 10 true >/dev/null 2>&1; then
+		set -- $(unpriv "$B/bench/sandbox_loop" "$N" true)
+		printf '%-44s %9.3f %9.1f\n' "same as user nobody (user namespace mode)" "$1" "$(echo "$1 / $bare" | bc -l)"
+		printf '%-44s %9s\n' "  of which new / run / destroy" "$2 / $3 / $4"
+	fi
+	rm -rf "$u"
+fi
 
 if command -v hyperfine >/dev/null; then
 	echo
-	hyperfine -N -w 20 -r "$N" 'true' 'unshare -m true' "./hs sandbox -d -- true" 2>/dev/null |
+	hyperfine -N -w 20 -r "$N" 'true' 'unshare -m true' "$B/hs sandbox -d -- true" 2>/dev/null |
 		grep -E 'Benchmark|Time|faster'
 fi
