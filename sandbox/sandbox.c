@@ -477,9 +477,11 @@ static int place_step(struct hs_sandbox *sb, size_t i, dev_t dir_dev, dev_t *dev
 		if (!place) {
 			place = fs_place(s->target, name);
 			if (place) {
-				char *h;
-				if (asprintf(&h, "%s", place) < 0)
+				/* Hide MOUNT/.hs-sandboxes itself: every sandbox's place there. */
+				char *h = strdup(place);
+				if (!h)
 					return hs_error_set(err, ENOMEM, "sandbox");
+				*strrchr(h, '/') = '\0';
 				if (push_str(&sb->hide, &sb->n_hide, h) < 0) {
 					free(h);
 					return hs_error_set(err, ENOMEM, "sandbox");
@@ -652,9 +654,14 @@ static int pool_put(struct hs_sandbox *sb)
 	if (strncmp(sb->dir, state, sl) != 0 || strncmp(sb->dir + sl, "/sandboxes/sb.", 14) != 0 ||
 	    strchr(sb->dir + sl + 11, '/'))
 		return -1;
-	for (size_t i = 0; i < sb->n_steps; i++)
-		if (sb->steps[i].upper && !dir_empty(sb->steps[i].upper))
+	/* Only dirs without places on other file systems: those would stay behind on the
+	 * user's mounts while the dir waits in the pool. */
+	size_t dl = strlen(sb->dir);
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		const char *u = sb->steps[i].upper;
+		if (u && (strncmp(u, sb->dir, dl) != 0 || u[dl] != '/' || !dir_empty(u)))
 			return -1;
+	}
 	if (asprintf(&pool, "%s/sandboxes/.pool", state) < 0 ||
 	    asprintf(&to, "%s/%s", pool, name) < 0)
 		return -1;
@@ -807,12 +814,20 @@ int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err)
 		hs_sandbox_free(sb);
 		return 0;
 	}
-	const char *name = strrchr(sb->dir, '/') + 1;
-	for (size_t i = 0; i < sb->n_hide; i++) {
-		const char *h = sb->hide[i], *base = strrchr(h, '/');
-		if (base && strcmp(base + 1, name) == 0 && strstr(h, "/" PLACE_NAME "/") &&
-		    rmtree(h) < 0 && r == 0)
-			r = hs_error_errno(err, "remove %s", h);
+	/* Places on other file systems: upper MOUNT/.hs-sandboxes/NAME/u/N -> the NAME dir. */
+	size_t dl = strlen(sb->dir);
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		char place[PATH_MAX], *cut;
+		const char *u = sb->steps[i].upper;
+		if (!u || (strncmp(u, sb->dir, dl) == 0 && u[dl] == '/'))
+			continue;
+		pfmt(place, sizeof(place), "%s", u);
+		for (int k = 0; k < 2 && (cut = strrchr(place, '/')); k++)
+			*cut = '\0';
+		if (!strstr(place, "/" PLACE_NAME "/"))
+			continue;
+		if (rmtree(place) < 0 && r == 0)
+			r = hs_error_errno(err, "remove %s", place);
 	}
 	if (rmtree(sb->dir) < 0 && r == 0)
 		r = hs_error_errno(err, "remove sandbox %s", sb->dir);

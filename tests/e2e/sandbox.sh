@@ -11,6 +11,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit
 fi
 
+# Nested mounts of our own: a tmpfs with another tmpfs inside (each needs its own overlay,
+# in mount order, and an upper place on its own file system).
+nest=$tmp/nest
+mkdir -p "$nest"
+if mount -t tmpfs hs-nest "$nest" && mkdir -p "$nest/inner" && mount -t tmpfs hs-inner "$nest/inner"; then
+	nested=1
+else
+	nested=0
+fi
+umount_nest() { [ "$nested" = 1 ] && { umount "$nest/inner"; umount "$nest"; }; }
+
 # Every writable host mount we can see, besides the fixed ones: the command writes there too.
 dirs="/ /etc /tmp /var /root"
 for m in $(findmnt -rn -o TARGET,OPTIONS,FSTYPE | awk '$2 ~ /^rw/ && $3 !~ /^(proc|sysfs|devtmpfs|devpts|cgroup2?|mqueue|debugfs|tracefs|securityfs|pstore|bpf|configfs|fusectl|binfmt_misc|hugetlbfs|autofs)$/ {print $1}'); do
@@ -23,7 +34,7 @@ for d in $dirs; do
 	mkdir -p "${d%/}/$tag.vdir" && echo keep >"${d%/}/$tag.vdir/f"
 done
 cleanup_victims() { for d in $dirs; do rm -rf "${d%/}/$tag".*; done; }
-trap 'cleanup_victims; rm -rf "$TESTS_TMP"' EXIT
+trap 'cleanup_victims; umount_nest; rm -rf "$TESTS_TMP"' EXIT
 
 script='for d in '"$dirs"'; do
 	d=${d%/}
@@ -46,8 +57,28 @@ for d in $dirs; do
 	[ -f "$d/$tag.vdir/f" ] || escaped="$escaped $d/$tag.vdir(deleted)"
 done
 t_eq "nothing escapes to the live file system" "" "$escaped"
+if [ "$nested" = 1 ]; then
+	case " $dirs " in
+	*" $nest/inner "*) t_pass "nested mounts are covered (writes worked in $nest/inner)" ;;
+	*) t_fail "nested mounts are covered" "$nest/inner not among $dirs" ;;
+	esac
+	t_check "the nested mount's upper lies on its own file system" sh -c "ls -d '$nest/inner/.hs-sandboxes/$(basename "$sb")/u/'* >/dev/null"
+	t_check "... and is hidden inside" sh -c "! '$HS' sandbox -d -- ls -a '$nest/inner' | grep -q hs-sandboxes"
+else
+	t_skip "nested mounts are covered" "cannot mount tmpfs here"
+fi
 t_check "-n prints a sandbox dir that hs recognises" test -f "$sb/hs-sandbox"
 t_check "the change is captured in an upper dir" sh -c "cat '$sb'/u*/etc/$tag.victim | grep -qx new"
+
+# The top level of / looks the same inside: names, types, modes, owners, link targets.
+top() { for f in /* /.[!.]*; do [ -e "$f" ] || [ -L "$f" ] || continue; case $f in /proc | /sys | /dev) continue ;; esac; stat -c '%n %F %a %u %g %N' "$f"; done; }
+t_eq "top-level entries of / are the same inside" "$(top)" "$("$HS" sandbox -d -- bash -c "$(declare -f top); top")"
+
+# -D: a sandbox in a given dir; a dir that already is one is refused.
+out=$("$HS" sandbox -n -D "$tmp/mysb" -- true)
+t_eq "-D DIR puts the sandbox there" "$tmp/mysb" "$out"
+"$HS" sandbox -n -D "$tmp/mysb" -- true >/dev/null 2>"$tmp/err"; rc=$?
+t_check "-D on an existing sandbox is refused" sh -c "[ $rc -ne 0 ] && grep -q 'already a sandbox' '$tmp/err'"
 
 # hs's own state is invisible inside.
 "$HS" sandbox -d -- sh -c "ls -a '$tmp'; test -e '$HS_STATE_DIR' && echo VISIBLE" >"$tmp/out" 2>&1

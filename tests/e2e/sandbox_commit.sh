@@ -71,6 +71,17 @@ else
 	t_skip "commit failure status" "needs root and chattr +i on $w"
 fi
 
+# A change on another mounted file system commits there (its upper lies on that fs).
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$w/fs" && mount -t tmpfs hs-commit-fs "$w/fs"; then
+	echo old >"$w/fs/f"
+	hs_nt sandbox -y -- sh -c "echo new >'$w/fs/f'; echo n >'$w/fs/g'" >/dev/null 2>&1
+	t_eq "a change on another file system is committed there" "new n" "$(cat "$w/fs/f" "$w/fs/g" | tr '\n' ' ' | sed 's/ $//')"
+	t_eq "... and its upper place is gone" "" "$(ls "$w/fs/.hs-sandboxes" 2>/dev/null)"
+	umount "$w/fs"
+else
+	t_skip "commit on another file system" "needs root to mount a tmpfs"
+fi
+
 hs_nt sandbox recover >/dev/null 2>&1
 t_eq "recover with nothing to do: status 0" 0 "$?"
 t_done

@@ -456,6 +456,30 @@ START_TEST(root_is_entered_not_covered)
 }
 END_TEST
 
+/* Runs share the mount points under STATE/run: two at once must not disturb each other. */
+START_TEST(concurrent_runs)
+{
+	NEED_SANDBOX();
+	struct hs_error err = HS_ERROR_INIT;
+	struct hs_sandbox *a = new_sb(0), *b = new_sb(0);
+	struct hs_sandbox_cmd ca = HS_SANDBOX_CMD_INIT, cb = HS_SANDBOX_CMD_INIT;
+	char *aa[] = {"sh", "-c", "echo a >/var/tmp/hs-conc; sleep 0.3; test $(cat /var/tmp/hs-conc) = a", NULL};
+	char *ab[] = {"sh", "-c", "echo b >/var/tmp/hs-conc; test $(cat /var/tmp/hs-conc) = b", NULL};
+	pid_t pa, pb;
+	int fa, fb;
+
+	ca.argv = aa;
+	cb.argv = ab;
+	ck_assert_msg(hs_sandbox_spawn(a, &ca, &pa, &fa, &err) == 0, "%s", err.msg);
+	ck_assert_msg(hs_sandbox_spawn(b, &cb, &pb, &fb, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(hs_sandbox_wait(pb, fb, &err), 0);
+	ck_assert_int_eq(hs_sandbox_wait(pa, fa, &err), 0);
+	ck_assert_int_ne(access("/var/tmp/hs-conc", F_OK), 0);
+	hs_sandbox_destroy(a, NULL);
+	hs_sandbox_destroy(b, NULL);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
 	Suite *s = suite_create("sandbox");
@@ -477,6 +501,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(run, open_rejects_what_is_not_a_sandbox);
 	tcase_add_test(run, setup_errors_name_the_step);
 	tcase_add_test(run, root_is_entered_not_covered);
+	tcase_add_test(run, concurrent_runs);
 	suite_add_tcase(s, run);
 	return s;
 }
