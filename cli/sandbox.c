@@ -19,40 +19,42 @@
 #define ST_COMMIT 124  /* the command ran, but its changes could not be committed */
 
 static const char usage_run[] =
-	"usage: hs sandbox [-y|-n|-d] [-L DIR]... [-D DIR] [--] CMD [ARGS...]\n"
-	"       hs sandbox summary DIR\n"
-	"       hs sandbox commit [-y] DIR\n"
-	"       hs sandbox explore [DIR]\n"
-	"       hs sandbox recover\n"
-	"\n"
-	"Runs CMD (an argv, not a shell string) in an overlay sandbox over the whole file\n"
-	"system: every change is captured, nothing reaches the live system. Then shows a\n"
-	"summary of the changes and asks whether to commit them.\n"
-	"\n"
-	"  -y        commit without asking\n"
-	"  -n        do not commit: keep the sandbox and print its directory\n"
-	"  -d, --discard  throw the changes away after the run (no summary, no commit)\n"
-	"  -L DIR    stack an earlier sandbox's changes below this one (repeatable; later\n"
-	"            ones lie over earlier ones); implies -n\n"
-	"  -D DIR    create the sandbox in DIR (default: under the hs state dir)\n"
-	"  -h, --help  this help; 'hs sandbox SUBCOMMAND --help' for the others\n"
-	"\n"
-	"The exit status is CMD's (128+N when signal N killed it), except: 125 when the sandbox\n"
-	"could not be set up, 124 when committing failed, 2 for bad usage.\n";
+    "usage: hs sandbox [-y|-n|-d] [-L DIR]... [-D DIR] [--] CMD [ARGS...]\n"
+    "       hs sandbox summary DIR\n"
+    "       hs sandbox commit [-y] DIR\n"
+    "       hs sandbox explore [DIR]\n"
+    "       hs sandbox recover\n"
+    "\n"
+    "Runs CMD (an argv, not a shell string) in an overlay sandbox over the whole file\n"
+    "system: every change is captured, nothing reaches the live system. Then shows a\n"
+    "summary of the changes and asks whether to commit them.\n"
+    "\n"
+    "  -y        commit without asking\n"
+    "  -n        do not commit: keep the sandbox and print its directory\n"
+    "  -d, --discard  throw the changes away after the run (no summary, no commit)\n"
+    "  -L DIR    stack an earlier sandbox's changes below this one (repeatable; later\n"
+    "            ones lie over earlier ones); implies -n\n"
+    "  -D DIR    create the sandbox in DIR (default: under the hs state dir)\n"
+    "  -h, --help  this help; 'hs sandbox SUBCOMMAND --help' for the others\n"
+    "\n"
+    "The exit status is CMD's (128+N when signal N killed it), except: 125 when the sandbox\n"
+    "could not be set up, 124 when committing failed, 2 for bad usage.\n";
 
-static const char usage_summary[] = "usage: hs sandbox summary DIR\n"
-				    "Prints what committing sandbox DIR would change. Exit status 0 when\n"
-				    "there are changes, 1 when there are none, 2 on error.\n";
-static const char usage_commit[] = "usage: hs sandbox commit [-y] DIR\n"
-				   "Shows the changes of sandbox DIR, asks, and merges them into the live\n"
-				   "file system (-y: without asking); the sandbox is removed afterwards.\n";
+static const char usage_summary[] =
+    "usage: hs sandbox summary DIR\n"
+    "Prints what committing sandbox DIR would change. Exit status 0 when\n"
+    "there are changes, 1 when there are none, 2 on error.\n";
+static const char usage_commit[] =
+    "usage: hs sandbox commit [-y] DIR\n"
+    "Shows the changes of sandbox DIR, asks, and merges them into the live\n"
+    "file system (-y: without asking); the sandbox is removed afterwards.\n";
 static const char usage_explore[] =
-	"usage: hs sandbox explore [DIR]\n"
-	"Starts an interactive $SHELL inside sandbox DIR (a new sandbox when DIR is not\n"
-	"given); afterwards shows the changes and asks whether to commit them.\n";
+    "usage: hs sandbox explore [DIR]\n"
+    "Starts an interactive $SHELL inside sandbox DIR (a new sandbox when DIR is not\n"
+    "given); afterwards shows the changes and asks whether to commit them.\n";
 static const char usage_recover[] =
-	"usage: hs sandbox recover\n"
-	"Finishes or rolls back commits that were interrupted (a crash, kill -9).\n";
+    "usage: hs sandbox recover\n"
+    "Finishes or rolls back commits that were interrupted (a crash, kill -9).\n";
 
 static int want_help(int argc, char **argv, const char *text)
 {
@@ -275,7 +277,7 @@ int cmd_sandbox(int argc, char **argv)
 	struct hs_sandbox *sb;
 	int yes = 0, keep = 0, discard = 0, status, c, r;
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'}, {"discard", no_argument, NULL, 'd'}, {0}};
+	    {"help", no_argument, NULL, 'h'}, {"discard", no_argument, NULL, 'd'}, {0}};
 
 	if (argc >= 2) {
 		if (strcmp(argv[1], "summary") == 0)

@@ -25,11 +25,11 @@ static void mnt_free_iterp(struct libmnt_iter **it)
 bool sb_fstype_is_pseudo(const char *type)
 {
 	static const char *const pseudo[] = {
-		"proc",	     "sysfs",	   "devtmpfs",	"devpts",     "cgroup",	  "cgroup2",
-		"mqueue",    "debugfs",	   "tracefs",	"securityfs", "pstore",	  "bpf",
-		"configfs",  "fusectl",	   "binfmt_misc", "hugetlbfs", "autofs",  "efivarfs",
-		"nsfs",	     "rpc_pipefs", "selinuxfs", "nfsd",	      "ramfs",	  "fuse.gvfsd-fuse",
-		"fuse.portal",
+	    "proc",	   "sysfs",	 "devtmpfs",	"devpts",     "cgroup", "cgroup2",
+	    "mqueue",	   "debugfs",	 "tracefs",	"securityfs", "pstore", "bpf",
+	    "configfs",	   "fusectl",	 "binfmt_misc", "hugetlbfs",  "autofs", "efivarfs",
+	    "nsfs",	   "rpc_pipefs", "selinuxfs",	"nfsd",	      "ramfs",	"fuse.gvfsd-fuse",
+	    "fuse.portal",
 	};
 
 	if (!type)
@@ -86,7 +86,8 @@ static int add_step(struct planner *pl, enum sb_step_kind kind, const char *targ
 static struct libmnt_fs **visible_children(struct planner *pl, struct libmnt_fs *fs, size_t *n)
 {
 	_cleanup_free_ struct libmnt_fs **kids = NULL;
-	struct libmnt_iter *it __attribute__((cleanup(mnt_free_iterp))) = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_iter *it __attribute__((cleanup(mnt_free_iterp))) =
+	    mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *kid;
 	size_t cnt = 0, cap = 0;
 

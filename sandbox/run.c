@@ -50,7 +50,7 @@ static const int forwarded[] = {SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
 
 /* Child side: report a setup failure on the error pipe ("errno message") and exit. */
 __attribute__((noreturn, format(printf, 3, 4))) static void child_fail(int errfd, int code,
-								  const char *fmt, ...)
+								       const char *fmt, ...)
 {
 	char buf[HS_ERROR_MSG_MAX];
 	int n = snprintf(buf, sizeof(buf), "%d ", code);
@@ -71,10 +71,10 @@ struct runctx {
 	int errfd;
 	uid_t uid;
 	gid_t gid;
-	char root[PATH_MAX];  /* STATE/run/r */
-	char tmp[PATH_MAX];   /* STATE/run/t */
-	int statusfd;	      /* init writes the command's status byte here */
-	int lo_errno;	      /* loopback thread's result */
+	char root[PATH_MAX]; /* STATE/run/r */
+	char tmp[PATH_MAX];  /* STATE/run/t */
+	int statusfd;	     /* init writes the command's status byte here */
+	int lo_errno;	     /* loopback thread's result */
 	const char *lo_step;
 };
 
@@ -131,8 +131,8 @@ static void lower_add(char *list, size_t n, const char *path)
 }
 
 /* Mount an overlay at dest. upper NULL: read-only overlay. */
-static void mount_overlay(struct runctx *c, const char *what, const char *lowers,
-			  const char *upper, const char *work, const char *dest)
+static void mount_overlay(struct runctx *c, const char *what, const char *lowers, const char *upper,
+			  const char *work, const char *dest)
 {
 	char log[512];
 	int fsfd = fsopen("overlay", FSOPEN_CLOEXEC), mfd;
@@ -158,13 +158,14 @@ static void mount_overlay(struct runctx *c, const char *what, const char *lowers
 	SET("redirect_dir", u ? "nofollow" : "off");
 	SET("index", "off");
 	if (u && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-		child_fail(c->errfd, errno, "overlay on %s: userxattr (Linux >= 5.11 needed)", what);
+		child_fail(c->errfd, errno, "overlay on %s: userxattr (Linux >= 5.11 needed)",
+			   what);
 #undef SET
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		int e = errno;
 		fs_log(fsfd, log, sizeof(log));
-		child_fail(c->errfd, e, "overlay on %s: create (lower %s, upper %s) %s", what, lowers,
-			   upper ? upper : "none", log);
+		child_fail(c->errfd, e, "overlay on %s: create (lower %s, upper %s) %s", what,
+			   lowers, upper ? upper : "none", log);
 	}
 	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
 	if (mfd < 0)
@@ -253,7 +254,8 @@ static bool build_hide(struct runctx *c, size_t i, char *layer, size_t n)
 			strncat(live, comp, sizeof(live) - strlen(live) - 1);
 			if (!slash) {
 				if (lstat(live, &st) == 0 &&
-				    mknodat(dfd, comp, S_IFCHR | 0, makedev(0, 0)) < 0 && errno != EEXIST)
+				    mknodat(dfd, comp, S_IFCHR | 0, makedev(0, 0)) < 0 &&
+				    errno != EEXIST)
 					child_fail(c->errfd, errno, "hide %s: whiteout", hp);
 				break;
 			}
@@ -409,9 +411,12 @@ static void setup_dev(struct runctx *c)
 	static const struct {
 		const char *name;
 		unsigned maj, min;
-	} nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
-	static const char *const links[][2] = {{"fd", "/proc/self/fd"},	  {"stdin", "/proc/self/fd/0"},
-					       {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+	} nodes[] = {
+	    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
+	static const char *const links[][2] = {{"fd", "/proc/self/fd"},
+					       {"stdin", "/proc/self/fd/0"},
+					       {"stdout", "/proc/self/fd/1"},
+					       {"stderr", "/proc/self/fd/2"},
 					       {"ptmx", "pts/ptmx"}};
 	char dev[PATH_MAX], p[PATH_MAX];
 	int dfd;
@@ -454,8 +459,8 @@ static void setup_dev(struct runctx *c)
 	fchmodat(dfd, "shm", 01777, 0);
 	close(dfd);
 	pfmt(p, sizeof(p), "%s/pts", dev);
-	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") <
-	    0)
+	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") < 0)
 		child_fail(c->errfd, errno, "/dev/pts: devpts");
 	pfmt(p, sizeof(p), "%s/shm", dev);
 	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
@@ -668,7 +673,9 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 				break;
 			if (p != cmdpid)
 				continue;
-			status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+			status = WIFEXITED(st)	   ? WEXITSTATUS(st)
+				 : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+						   : 255;
 			/* Nothing of the run may outlive it: kill what is left, reap it, and only
 			 * then report. The status goes out before init exits because tearing down
 			 * the namespaces (mounts, RCU grace periods) takes a millisecond or more

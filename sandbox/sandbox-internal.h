@@ -36,7 +36,7 @@ struct hs_sandbox {
 	char *mnt_tmp;	/* where the per-run scratch tmpfs goes: STATE/run/t */
 	bool userns;
 	bool stack_loaded; /* steps[].stack filled from the lowers (needed to run only) */
-	pid_t last_init; /* init of the latest run, maybe not reaped yet (see sb_reap) */
+	pid_t last_init;   /* init of the latest run, maybe not reaped yet (see sb_reap) */
 	struct sb_step *steps;
 	size_t n_steps;
 	char **lowers; /* stacked sandbox dirs, earlier first */

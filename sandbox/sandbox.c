@@ -192,7 +192,7 @@ static int build_layers(struct hs_sandbox *sb, struct hs_error *err)
 	for (size_t i = 0; i < sb->n_steps; i++)
 		if (sb->steps[i].upper)
 			sb->layers[sb->n_layers++] = (struct hs_commit_layer){
-				.upper = sb->steps[i].upper, .target = sb->steps[i].target};
+			    .upper = sb->steps[i].upper, .target = sb->steps[i].target};
 	return 0;
 }
 
@@ -209,8 +209,8 @@ static int parse_meta(struct hs_sandbox *sb, struct hs_error *err)
 	f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT)
-			return hs_error_set(err, EINVAL, "%s is not a sandbox (no %s file)", sb->dir,
-					    META_NAME);
+			return hs_error_set(err, EINVAL, "%s is not a sandbox (no %s file)",
+					    sb->dir, META_NAME);
 		return hs_error_errno(err, "open %s", path);
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -226,7 +226,8 @@ static int parse_meta(struct hs_sandbox *sb, struct hs_error *err)
 			magic = true;
 			continue;
 		}
-		for (char *t = strtok_r(line, " ", &save); t && nf < 4; t = strtok_r(NULL, " ", &save))
+		for (char *t = strtok_r(line, " ", &save); t && nf < 4;
+		     t = strtok_r(NULL, " ", &save))
 			fields[nf++] = unescape(t);
 		if (nf == 2 && strcmp(fields[0], "mode") == 0) {
 			sb->userns = strcmp(fields[1], "user") == 0;
@@ -247,7 +248,8 @@ static int parse_meta(struct hs_sandbox *sb, struct hs_error *err)
 			else if (strcmp(fields[0], "rbind") == 0 && nf == 2)
 				k = SB_RBIND;
 			else
-				return hs_error_set(err, EINVAL, "%s: bad line: %s", path, fields[0]);
+				return hs_error_set(err, EINVAL, "%s: bad line: %s", path,
+						    fields[0]);
 			struct sb_step *s = realloc(sb->steps, (sb->n_steps + 1) * sizeof(*s));
 			if (!s)
 				return hs_error_set(err, ENOMEM, "sandbox");
@@ -290,7 +292,8 @@ int sb_load_stack(struct hs_sandbox *sb, struct hs_error *err)
 			if (!s->upper)
 				continue;
 			for (size_t j = 0; j < lo->n_steps; j++) {
-				if (lo->steps[j].upper && strcmp(lo->steps[j].target, s->target) == 0 &&
+				if (lo->steps[j].upper &&
+				    strcmp(lo->steps[j].target, s->target) == 0 &&
 				    push_str(&s->stack, &s->n_stack, lo->steps[j].upper) < 0) {
 					hs_sandbox_free(lo);
 					return hs_error_set(err, ENOMEM, "sandbox");
@@ -457,8 +460,8 @@ static int rmtree(const char *path)
 }
 
 /* Where the upper dirs of step s go: a place on its own file system, or the sandbox dir. */
-static int place_step(struct hs_sandbox *sb, size_t i, dev_t dir_dev, dev_t *devs,
-		      char **places, struct hs_error *err)
+static int place_step(struct hs_sandbox *sb, size_t i, dev_t dir_dev, dev_t *devs, char **places,
+		      struct hs_error *err)
 {
 	struct sb_step *s = &sb->steps[i];
 	struct stat st;
@@ -534,8 +537,9 @@ static int check_features(bool userns, struct hs_error *err)
 	if (fd >= 0 && (n = hs_read_full(fd, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
 		if (!strstr(buf, "\toverlay\n"))
-			return hs_error_set(err, ENODEV,
-					    "overlayfs is not available (modprobe overlay; Linux >= 5.11 needed)");
+			return hs_error_set(
+			    err, ENODEV,
+			    "overlayfs is not available (modprobe overlay; Linux >= 5.11 needed)");
 	}
 	if (userns) {
 		FILE *f = fopen("/proc/sys/user/max_user_namespaces", "re");
@@ -546,16 +550,18 @@ static int check_features(bool userns, struct hs_error *err)
 			fclose(f);
 		}
 		if (max == 0)
-			return hs_error_set(err, EPERM,
-					    "user namespaces are disabled (user.max_user_namespaces = 0); "
-					    "run as root or enable them");
+			return hs_error_set(
+			    err, EPERM,
+			    "user namespaces are disabled (user.max_user_namespaces = 0); "
+			    "run as root or enable them");
 		f = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
 		if (f) {
 			if (fscanf(f, "%d", &max) == 1 && max == 0) {
 				fclose(f);
 				return hs_error_set(err, EPERM,
 						    "unprivileged user namespaces are disabled "
-						    "(kernel.unprivileged_userns_clone = 0); run as root or enable them");
+						    "(kernel.unprivileged_userns_clone = 0); run "
+						    "as root or enable them");
 			}
 			fclose(f);
 		}
@@ -764,8 +770,9 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 		bool hidden = false;
 		for (size_t h = 0; h < sb->n_hide && !hidden; h++) {
 			size_t hl = strlen(sb->hide[h]);
-			hidden = strncmp(sb->steps[i].target, sb->hide[h], hl) == 0 &&
-				 (sb->steps[i].target[hl] == '\0' || sb->steps[i].target[hl] == '/');
+			hidden =
+			    strncmp(sb->steps[i].target, sb->hide[h], hl) == 0 &&
+			    (sb->steps[i].target[hl] == '\0' || sb->steps[i].target[hl] == '/');
 		}
 		if (hidden)
 			free(sb->steps[i].target); /* no upper yet */

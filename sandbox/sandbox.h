@@ -35,15 +35,16 @@ struct hs_sandbox_options {
 
 /* Run flags. */
 #define HS_SANDBOX_IDLE 0x1u /* SCHED_IDLE, nice 19, oom_score_adj 1000 */
-#define HS_SANDBOX_TTY 0x2u  /* give the command the caller's /dev/tty (interactive use only:
-			      * speculative runs must not reach the terminal) */
+#define HS_SANDBOX_TTY                                                                             \
+	0x2u /* give the command the caller's /dev/tty (interactive use only:                      \
+	      * speculative runs must not reach the terminal) */
 
 struct hs_sandbox_cmd {
-	char *const *argv; /* argv[0] is looked up in envp's PATH when it has no '/' */
-	char *const *envp; /* NULL: the caller's environ */
-	const char *cwd;   /* NULL: the caller's cwd; must exist inside the sandbox */
-	int fds[3];        /* fd for the command's 0, 1, 2; -1: inherit the caller's (see
-			    * HS_SANDBOX_CMD_INIT: a zeroed struct would mean fd 0 for all three) */
+	char *const *argv;   /* argv[0] is looked up in envp's PATH when it has no '/' */
+	char *const *envp;   /* NULL: the caller's environ */
+	const char *cwd;     /* NULL: the caller's cwd; must exist inside the sandbox */
+	int fds[3];	     /* fd for the command's 0, 1, 2; -1: inherit the caller's (see
+			      * HS_SANDBOX_CMD_INIT: a zeroed struct would mean fd 0 for all three) */
 	const int *keep_fds; /* further fds passed through at the same numbers */
 	size_t n_keep_fds;
 	unsigned flags; /* HS_SANDBOX_IDLE, HS_SANDBOX_TTY */
@@ -55,7 +56,10 @@ struct hs_sandbox_cmd {
 	void *pre_exec_arg;
 };
 
-#define HS_SANDBOX_CMD_INIT {.fds = {-1, -1, -1}}
+#define HS_SANDBOX_CMD_INIT                                                                        \
+	{                                                                                          \
+		.fds = { -1, -1, -1 }                                                              \
+	}
 
 /* Create a sandbox: a new dir with an upper/work dir per captured mount (on that mount's
  * file system when a writable place exists there). Returns NULL with err set; the error
@@ -81,7 +85,8 @@ size_t hs_sandbox_layers(const struct hs_sandbox *sb, const struct hs_commit_lay
  * path); exec failures are the command's: 127/126 and a message on its stderr, as a shell
  * does. Signals sent to pid (HUP INT QUIT TERM USR1 USR2 ALRM CONT WINCH) are forwarded to
  * the command; SIGKILL ends every process of the run at once. The caller must not reap pid
- * itself (no waitpid(-1)); hs_sandbox_wait does. */
+ * itself (no waitpid(-1)); hs_sandbox_wait does. The run is killed when the calling thread
+ * exits (PR_SET_PDEATHSIG), so nothing outlives hs. */
 int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pid_t *pid,
 		     int *waitfd, struct hs_error *err);
 

@@ -56,7 +56,10 @@ static size_t plan_fixture(const char *text, bool userns, struct sb_step **steps
 
 static const char *kind(enum sb_step_kind k)
 {
-	return k == SB_OVERLAY ? "overlay" : k == SB_SKEL ? "skel" : k == SB_BIND ? "bind" : "rbind";
+	return k == SB_OVERLAY ? "overlay"
+	       : k == SB_SKEL  ? "skel"
+	       : k == SB_BIND  ? "bind"
+			       : "rbind";
 }
 
 static char *describe(struct sb_step *s, size_t n)
@@ -77,21 +80,20 @@ static char *describe(struct sb_step *s, size_t n)
  * mount point hides the one below, and a later mount over a parent path hides earlier ones. */
 START_TEST(plan_root_mode_covers_mounts_in_order)
 {
-	static const char mi[] =
-		"22 27 0:21 / /proc rw,relatime - proc proc rw\n"
-		"23 27 0:22 / /sys rw,relatime - sysfs sysfs rw\n"
-		"24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw\n"
-		"25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
-		"27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
-		"30 27 254:1 / /home rw,relatime - ext4 /dev/vdb rw\n"
-		"31 30 0:40 / /home/u/mnt\\040x rw - tmpfs tmpfs rw\n"
-		"32 27 254:2 / /srv ro,relatime - ext4 /dev/vdc ro\n"
-		"33 32 0:41 / /srv/scratch rw - tmpfs tmpfs rw\n"
-		"34 27 0:42 / /data rw - tmpfs tmpfs rw\n"
-		"35 34 0:43 / /data rw - xfs /dev/vdd rw\n"
-		"36 27 0:44 / /a/b rw - tmpfs tmpfs rw\n"
-		"37 27 0:45 / /a rw - tmpfs tmpfs rw\n"
-		"38 27 0:46 / /run/user/0/gvfs rw - fuse.gvfsd-fuse gvfs rw\n";
+	static const char mi[] = "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+				 "23 27 0:22 / /sys rw,relatime - sysfs sysfs rw\n"
+				 "24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw\n"
+				 "25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw\n"
+				 "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+				 "30 27 254:1 / /home rw,relatime - ext4 /dev/vdb rw\n"
+				 "31 30 0:40 / /home/u/mnt\\040x rw - tmpfs tmpfs rw\n"
+				 "32 27 254:2 / /srv ro,relatime - ext4 /dev/vdc ro\n"
+				 "33 32 0:41 / /srv/scratch rw - tmpfs tmpfs rw\n"
+				 "34 27 0:42 / /data rw - tmpfs tmpfs rw\n"
+				 "35 34 0:43 / /data rw - xfs /dev/vdd rw\n"
+				 "36 27 0:44 / /a/b rw - tmpfs tmpfs rw\n"
+				 "37 27 0:45 / /a rw - tmpfs tmpfs rw\n"
+				 "38 27 0:46 / /run/user/0/gvfs rw - fuse.gvfsd-fuse gvfs rw\n";
 	struct sb_step *s = NULL;
 	size_t n = plan_fixture(mi, false, &s);
 
@@ -247,10 +249,11 @@ START_TEST(fds_cwd_env_and_hook)
 	struct hs_error err = HS_ERROR_INIT;
 	struct hs_sandbox *sb = new_sb(0);
 	struct hs_sandbox_cmd cmd = HS_SANDBOX_CMD_INIT;
-	char *argv[] = {"sh", "-c",
-			"read x; echo \"$x:$HS_T:$(pwd)\"; echo err >&2; echo extra >/proc/self/fd/50; "
-			"if test -e /proc/self/fd/51; then echo LEAK; fi",
-			NULL};
+	char *argv[] = {
+	    "sh", "-c",
+	    "read x; echo \"$x:$HS_T:$(pwd)\"; echo err >&2; echo extra >/proc/self/fd/50; "
+	    "if test -e /proc/self/fd/51; then echo LEAK; fi",
+	    NULL};
 	char *envp[] = {"HS_T=v", "PATH=/usr/bin:/bin", NULL};
 	int in[2], out[2], errp[2], extra[2], leak, hk[2];
 	char buf[256];
@@ -333,10 +336,11 @@ static void check_layers(unsigned flags)
 	/* The state dir is hidden inside: write next to it instead. */
 	snprintf(live, sizeof(live), "/var/tmp/hs-test-layer.%d", (int)getpid());
 	char script[600];
-	snprintf(script, sizeof(script),
-		 "echo new > %s && mkdir -p /var/tmp/hs-test-od.%d && rm -rf /var/tmp/hs-test-od.%d "
-		 "&& mkdir /var/tmp/hs-test-od.%d",
-		 live, (int)getpid(), (int)getpid(), (int)getpid());
+	snprintf(
+	    script, sizeof(script),
+	    "echo new > %s && mkdir -p /var/tmp/hs-test-od.%d && rm -rf /var/tmp/hs-test-od.%d "
+	    "&& mkdir /var/tmp/hs-test-od.%d",
+	    live, (int)getpid(), (int)getpid(), (int)getpid());
 	char od[256];
 	snprintf(od, sizeof(od), "/var/tmp/hs-test-od.%d", (int)getpid());
 	mkdir(od, 0755);
@@ -363,8 +367,9 @@ static void check_layers(unsigned flags)
 	char opq[600], val[8];
 	snprintf(opq, sizeof(opq), "%.*s/hs-test-od.%d", (int)(strrchr(up, '/') - up), up,
 		 (int)getpid());
-	const char *xname = (flags & HS_SANDBOX_USERNS) || geteuid() != 0 ? "user.overlay.opaque"
-									    : "trusted.overlay.opaque";
+	const char *xname = (flags & HS_SANDBOX_USERNS) || geteuid() != 0
+				? "user.overlay.opaque"
+				: "trusted.overlay.opaque";
 	ssize_t vl = getxattr(opq, xname, val, sizeof(val));
 	ck_assert_msg(vl == 1 && val[0] == 'y', "%s on %s", xname, opq);
 
@@ -444,7 +449,8 @@ START_TEST(root_is_entered_not_covered)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/hs-root-test.%d", (int)getpid());
-	snprintf(script, sizeof(script), "echo x > %s 2>/dev/null; test -e %s && echo in", path, path);
+	snprintf(script, sizeof(script), "echo x > %s 2>/dev/null; test -e %s && echo in", path,
+		 path);
 	run_sh(sb, script, out, sizeof(out), 0);
 	if (geteuid() == 0)
 		ck_assert_str_eq(out, "in\n");
@@ -463,8 +469,11 @@ START_TEST(concurrent_runs)
 	struct hs_error err = HS_ERROR_INIT;
 	struct hs_sandbox *a = new_sb(0), *b = new_sb(0);
 	struct hs_sandbox_cmd ca = HS_SANDBOX_CMD_INIT, cb = HS_SANDBOX_CMD_INIT;
-	char *aa[] = {"sh", "-c", "echo a >/var/tmp/hs-conc; sleep 0.3; test $(cat /var/tmp/hs-conc) = a", NULL};
-	char *ab[] = {"sh", "-c", "echo b >/var/tmp/hs-conc; test $(cat /var/tmp/hs-conc) = b", NULL};
+	char *aa[] = {"sh", "-c",
+		      "echo a >/var/tmp/hs-conc; sleep 0.3; test $(cat /var/tmp/hs-conc) = a",
+		      NULL};
+	char *ab[] = {"sh", "-c", "echo b >/var/tmp/hs-conc; test $(cat /var/tmp/hs-conc) = b",
+		      NULL};
 	pid_t pa, pb;
 	int fa, fb;
 
