@@ -690,6 +690,25 @@ static int pool_put(struct hs_sandbox *sb)
 	return rename(sb->dir, to);
 }
 
+/* Root of the initial user namespace (the whole id range mapped)? Root inside some other
+ * user namespace cannot overlay its inherited, locked mounts: it takes the user mode. */
+static bool real_root(void)
+{
+	char buf[128];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	unsigned long a, b, len;
+
+	if (geteuid() != 0)
+		return false;
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = hs_read_full(fd, buf, sizeof(buf) - 1)) <= 0)
+		return true;
+	buf[n] = '\0';
+	return sscanf(buf, "%lu %lu %lu", &a, &b, &len) == 3 && a == 0 && b == 0 &&
+	       len == 4294967295UL;
+}
+
 struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct hs_error *err)
 {
 	static const struct hs_sandbox_options defaults = {0};
@@ -702,7 +721,7 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 
 	if (!opts)
 		opts = &defaults;
-	userns = (opts->flags & HS_SANDBOX_USERNS) || geteuid() != 0;
+	userns = (opts->flags & HS_SANDBOX_USERNS) || !real_root();
 	if (check_features(userns, err) < 0)
 		return NULL;
 	if (!(state = hs_state_dir(err)))

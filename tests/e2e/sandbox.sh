@@ -138,6 +138,18 @@ t_check "... and is left alone" sh -c "[ \"\$(ls '$tmp/notsb')\" = file ]"
 "$HS" sandbox -L "$tmp/notsb" -- true 2>"$tmp/err"; rc=$?
 t_check "stacking a non-sandbox fails clearly" sh -c "[ $rc -ne 0 ] && grep -q 'not a sandbox' '$tmp/err'"
 
+# A missing kernel feature is named: user namespaces switched off (in a user namespace of
+# our own, whose limit we may set without touching the host's).
+if unshare -U -r true 2>/dev/null; then
+	unshare -U -r sh -c "echo 0 >/proc/sys/user/max_user_namespaces && exec '$HS' sandbox -d -- true" 2>"$tmp/err"
+	rc=$?
+	t_check "disabled user namespaces: status 125 and the feature named" sh -c "[ $rc -eq 125 ] && grep -q 'user namespaces are disabled' '$tmp/err'"
+	out=$(unshare -U -r "$HS" sandbox -d -- sh -c "echo x >/etc/$tag.userns-root && cat /etc/$tag.userns-root" 2>&1)
+	t_check "root of a user namespace takes the user mode ($out)" sh -c "[ '$out' = x ] && ! test -e /etc/$tag.userns-root"
+else
+	t_skip "disabled user namespaces are named" "cannot create a user namespace here"
+fi
+
 # Unprivileged mode: an ordinary user, own uid mapped, userxattr.
 chmod 755 "$tmp"
 mkdir -p "$tmp/u" && chmod 777 "$tmp/u"
