@@ -786,7 +786,9 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 	/* Hidden paths are not mounted on (user ns mode plans every dir next to a sub-mount). */
 	size_t kept = 0;
 	for (size_t i = 0; i < sb->n_steps; i++) {
-		bool hidden = false;
+		/* Upper places (MOUNT/.hs-sandboxes) are hidden too; they may not exist yet. */
+		const char *pl = strstr(sb->steps[i].target, "/" PLACE_NAME);
+		bool hidden = pl && (pl[sizeof(PLACE_NAME)] == '\0' || pl[sizeof(PLACE_NAME)] == '/');
 		for (size_t h = 0; h < sb->n_hide && !hidden; h++) {
 			size_t hl = strlen(sb->hide[h]);
 			hidden =
