@@ -137,13 +137,19 @@ static int cover_dir(struct planner *pl, const char *dir, struct libmnt_fs **kid
 	}
 	if (!below)
 		return add_step(pl, SB_OVERLAY, dir);
-	if (add_step(pl, SB_SKEL, dir) < 0)
-		return -1;
 
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	/* A dir we may not list cannot get a skeleton: pass it through read-only (the user
+	 * could not have changed it anyway, apart from what lies in its sub-mounts). */
+	if (!d && errno == EACCES)
+		return add_step(pl, SB_RBIND, dir);
 	if (!d)
 		return hs_error_errno(pl->err, "read %s", dir);
+	if (add_step(pl, SB_SKEL, dir) < 0) {
+		closedir(d);
+		return -1;
+	}
 	while ((de = readdir(d))) {
 		char *sub;
 		struct stat st;

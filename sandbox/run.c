@@ -131,8 +131,9 @@ static void lower_add(char *list, size_t n, const char *path)
 }
 
 /* Mount an overlay at dest. upper NULL: read-only overlay. */
-static void mount_overlay(struct runctx *c, const char *what, const char *lowers, const char *upper,
-			  const char *work, const char *dest)
+/* Mount an overlay at dest, or (dest NULL) return it as a detached mount fd. */
+static int mount_overlay(struct runctx *c, const char *what, const char *lowers, const char *upper,
+			 const char *work, const char *dest)
 {
 	char log[512];
 	int fsfd = fsopen("overlay", FSOPEN_CLOEXEC), mfd;
@@ -170,13 +171,17 @@ static void mount_overlay(struct runctx *c, const char *what, const char *lowers
 	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
 	if (mfd < 0)
 		child_fail(c->errfd, errno, "overlay on %s: fsmount", what);
+	close(fsfd);
+	if (!dest)
+		return mfd;
 	if (move_mount(mfd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		child_fail(c->errfd, errno, "overlay on %s: attach at %s", what, dest);
 	close(mfd);
-	close(fsfd);
+	return -1;
 }
 
-static void bind_ro(struct runctx *c, const char *src, const char *dest, bool recursive)
+/* Bind src read-only at dest, or (dest NULL) return it as a detached mount fd. */
+static int bind_ro(struct runctx *c, const char *src, const char *dest, bool recursive)
 {
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 	int fd = open_tree(AT_FDCWD, src,
@@ -186,9 +191,12 @@ static void bind_ro(struct runctx *c, const char *src, const char *dest, bool re
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
 			  sizeof(attr)) < 0)
 		child_fail(c->errfd, errno, "bind %s: read-only", src);
+	if (!dest)
+		return fd;
 	if (move_mount(fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		child_fail(c->errfd, errno, "bind %s: attach at %s", src, dest);
 	close(fd);
+	return -1;
 }
 
 /* Copy mode, owner and times of the live path onto the scratch dir entry at fd/name. */
@@ -357,17 +365,17 @@ static void bind_skel_files(struct runctx *c, size_t i, const char *dest)
 	closedir(d);
 }
 
-static void setup_step(struct runctx *c, size_t i)
+/* Build step i's mount, detached (hide layer, skeleton, overlay or bind). Steps are
+ * independent until attached, so several are prepared at once (see setup_steps). */
+static int prepare_step(struct runctx *c, size_t i)
 {
 	const struct sb_step *s = &c->sb->steps[i];
-	char dest[PATH_MAX], lowers[8192] = "", hide[PATH_MAX], skel[PATH_MAX], base[PATH_MAX];
+	char lowers[8192] = "", hide[PATH_MAX], skel[PATH_MAX], base[PATH_MAX];
 
-	pathjoin(dest, sizeof(dest), c->root, s->target);
 	switch (s->kind) {
 	case SB_BIND:
 	case SB_RBIND:
-		bind_ro(c, s->target, dest, s->kind == SB_RBIND);
-		return;
+		return bind_ro(c, s->target, NULL, s->kind == SB_RBIND);
 	case SB_OVERLAY:
 	case SB_SKEL:
 		break;
@@ -401,9 +409,65 @@ static void setup_step(struct runctx *c, size_t i)
 			lower_add(lowers, sizeof(lowers), hide);
 		lower_add(lowers, sizeof(lowers), live);
 	}
-	mount_overlay(c, s->target, lowers, s->upper, s->work, dest);
+	return mount_overlay(c, s->target, lowers, s->upper, s->work, NULL);
+}
+
+/* Attach step i's prepared mount in the new tree, in plan order (parents first). */
+static void attach_step(struct runctx *c, size_t i, int fd)
+{
+	const struct sb_step *s = &c->sb->steps[i];
+	char dest[PATH_MAX];
+
+	pathjoin(dest, sizeof(dest), c->root, s->target);
+	if (move_mount(fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		child_fail(c->errfd, errno, "%s %s: attach at %s",
+			   s->kind == SB_BIND || s->kind == SB_RBIND ? "bind" : "overlay on",
+			   s->target, dest);
+	close(fd);
 	if (s->kind == SB_SKEL)
 		bind_skel_files(c, i, dest);
+}
+
+struct prep {
+	struct runctx *c;
+	size_t next;
+	int *fds;
+};
+
+static void *prepare_worker(void *arg)
+{
+	struct prep *p = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->c->sb->n_steps)
+		p->fds[i] = prepare_step(p->c, i);
+	return NULL;
+}
+
+/* Prepare every step, with a few threads when there are many (user mode: one overlay per
+ * dir next to a sub-mount, and each overlay mount spends most of its time checking the
+ * upper file system), then attach them in plan order. */
+static void setup_steps(struct runctx *c)
+{
+	size_t n = c->sb->n_steps;
+	int *fds = calloc(n ? n : 1, sizeof(*fds));
+	struct prep p = {.c = c, .fds = fds};
+	pthread_t th[3];
+	size_t nth = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!fds)
+		child_fail(c->errfd, ENOMEM, "mount plan");
+	if (n >= 6)
+		while (nth < HS_ARRAY_SIZE(th) && (long)nth + 1 < cpus &&
+		       pthread_create(&th[nth], NULL, prepare_worker, &p) == 0)
+			nth++;
+	prepare_worker(&p);
+	for (size_t k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	for (size_t i = 0; i < n; i++)
+		attach_step(c, i, fds[i]);
+	free(fds);
 }
 
 static void setup_dev(struct runctx *c)
@@ -502,8 +566,7 @@ static void setup_mounts(struct runctx *c)
 		child_fail(c->errfd, errno, "make / private");
 	if (mount("tmpfs", c->tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		child_fail(c->errfd, errno, "scratch tmpfs at %s", c->tmp);
-	for (size_t i = 0; i < c->sb->n_steps; i++)
-		setup_step(c, i);
+	setup_steps(c);
 	if (c->sb->n_steps == 0 || strcmp(c->sb->steps[0].target, "/") != 0)
 		child_fail(c->errfd, EINVAL, "mount plan does not start at /");
 

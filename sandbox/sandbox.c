@@ -788,13 +788,19 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 	for (size_t i = 0; i < sb->n_steps; i++) {
 		/* Upper places (MOUNT/.hs-sandboxes) are hidden too; they may not exist yet. */
 		const char *pl = strstr(sb->steps[i].target, "/" PLACE_NAME);
-		bool hidden = pl && (pl[sizeof(PLACE_NAME)] == '\0' || pl[sizeof(PLACE_NAME)] == '/');
+		bool hidden =
+		    pl && (pl[sizeof(PLACE_NAME)] == '\0' || pl[sizeof(PLACE_NAME)] == '/');
 		for (size_t h = 0; h < sb->n_hide && !hidden; h++) {
 			size_t hl = strlen(sb->hide[h]);
 			hidden =
 			    strncmp(sb->steps[i].target, sb->hide[h], hl) == 0 &&
 			    (sb->steps[i].target[hl] == '\0' || sb->steps[i].target[hl] == '/');
 		}
+		/* Out of our reach (below a dir we may not enter): it stays as it is, inside the
+		 * read-only bind of what holds it. */
+		struct stat tst;
+		if (!hidden && stat(sb->steps[i].target, &tst) < 0 && errno == EACCES)
+			hidden = true;
 		if (hidden)
 			free(sb->steps[i].target); /* no upper yet */
 		else
