@@ -1,10 +1,13 @@
 /* Running a command in a sandbox: one clone3 into fresh mount, pid, IPC and network
  * namespaces (and a user namespace when not root). The clone child is the sandbox's init
  * (pid 1): it builds the mount tree from the plan, pivots into it, brings loopback up,
- * reports "ready" by closing the error pipe, forks the command (pid 2), forwards signals to
- * it, and exits with its shell-style status. When init exits the kernel kills everything
- * left in the pid namespace, and the mounts die with the mount namespace: there is nothing
- * to unmount and nothing can outlive the run. */
+ * reports "ready" by closing the error pipe, vforks the command, forwards signals to it,
+ * and when it exits kills what is left of the run, writes its shell-style status to the
+ * wait pipe and exits. The mounts die with the mount namespace: there is nothing to
+ * unmount and nothing can outlive the run.
+ *
+ * Not thread-safe, and the clone child allocates memory before execve: call from one
+ * thread of a process that is not multi-threaded while spawning. */
 #include "sandbox/sandbox-internal.h"
 #include "lib/syscalls.h"
 #include "lib/util.h"
@@ -130,7 +133,6 @@ static void lower_add(char *list, size_t n, const char *path)
 	list[len] = '\0';
 }
 
-/* Mount an overlay at dest. upper NULL: read-only overlay. */
 /* Mount an overlay at dest, or (dest NULL) return it as a detached mount fd. */
 static int mount_overlay(struct runctx *c, const char *what, const char *lowers, const char *upper,
 			 const char *work, const char *dest)
@@ -150,8 +152,12 @@ static int mount_overlay(struct runctx *c, const char *what, const char *lowers,
 	SET("source", "hs");
 	SET("lowerdir", lowers);
 	if (upper) {
-		SET("upperdir", upper);
-		SET("workdir", work);
+		/* overlay unescapes backslashes in these paths too */
+		char eu[PATH_MAX * 2] = "", ew[PATH_MAX * 2] = "";
+		lower_add(eu, sizeof(eu), upper);
+		lower_add(ew, sizeof(ew), work);
+		SET("upperdir", eu);
+		SET("workdir", ew);
 	}
 	/* The commit relies on plain overlay semantics: no metacopy, no redirects, no index.
 	 * With userxattr the kernel insists on redirect_dir=nofollow (which creates none). */

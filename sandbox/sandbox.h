@@ -77,6 +77,9 @@ const char *hs_sandbox_dir(const struct hs_sandbox *sb);
  * hs_commit_summary. The array and its strings are owned by sb. */
 size_t hs_sandbox_layers(const struct hs_sandbox *sb, const struct hs_commit_layer **layers);
 
+/* Runs: call from one thread, in a process that is not multi-threaded while it spawns (the
+ * clone child allocates memory before execve). */
+
 /* Start cmd inside a fresh set of namespaces over the sandbox. Returns 0 once the sandbox
  * is set up (before the command's execve: a pre_exec hook may wait for the caller) with *pid,
  * the sandbox's init (pid 1 inside; the command is its child), and *waitfd (O_CLOEXEC, for
