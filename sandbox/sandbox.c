@@ -569,6 +569,21 @@ static int check_features(bool userns, struct hs_error *err)
 	return 0;
 }
 
+/* A dir is empty (only . and ..). */
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = true;
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (de = readdir(d)))
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 /* Take a recycled dir from STATE/sandboxes/.pool into path (its name replaces path's
  * XXXXXX template). Returns 0, or -1 when the pool is empty. */
 static int pool_take(const char *state, char *path)
@@ -594,21 +609,6 @@ static int pool_take(const char *state, char *path)
 	}
 	closedir(d);
 	return r;
-}
-
-/* A dir is empty (only . and ..). */
-static bool dir_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	bool empty = true;
-
-	if (!d)
-		return errno == ENOENT;
-	while (empty && (de = readdir(d)))
-		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
-	closedir(d);
-	return empty;
 }
 
 /* Recycled dirs whose last run's overlays are still being torn down: moved into the pool
@@ -734,6 +734,10 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 			return NULL;
 		} else if (hs_sandbox_is_sandbox(opts->dir)) {
 			hs_error_set(err, EEXIST, "sandbox dir %s is already a sandbox", opts->dir);
+			return NULL;
+		} else if (!dir_empty(opts->dir)) {
+			/* destroy removes the whole dir: never adopt one holding other files */
+			hs_error_set(err, ENOTEMPTY, "sandbox dir %s", opts->dir);
 			return NULL;
 		}
 		if (!(dir = strdup(opts->dir)))

@@ -80,6 +80,19 @@ t_eq "-D DIR puts the sandbox there" "$tmp/mysb" "$out"
 "$HS" sandbox -n -D "$tmp/mysb" -- true >/dev/null 2>"$tmp/err"; rc=$?
 t_check "-D on an existing sandbox is refused" sh -c "[ $rc -ne 0 ] && grep -q 'already a sandbox' '$tmp/err'"
 
+mkdir -p "$tmp/full" && echo mine >"$tmp/full/keep"
+"$HS" sandbox -n -D "$tmp/full" -- true >/dev/null 2>"$tmp/err"; rc=$?
+t_check "-D on a dir holding files is refused, the files kept" sh -c "[ $rc -ne 0 ] && grep -q 'not empty' '$tmp/err' && [ \"\$(cat '$tmp/full/keep')\" = mine ]"
+
+# Odd bytes in the state dir and cwd (space, colon, comma, backslash) reach overlay intact.
+odd="$tmp/o d:d,x\\y"
+mkdir -p "$odd/cwd"
+out=$(cd "$odd/cwd" && HS_STATE_DIR="$odd/state" "$HS" sandbox -n -- sh -c 'echo hi >f; pwd; cat f')
+t_eq "odd bytes in paths" "$odd/cwd
+hi
+$odd/state/sandboxes/$(basename "$(echo "$out" | tail -n 1)")" "$out"
+t_check "... and nothing escaped there" test ! -e "$odd/cwd/f"
+
 # hs's own state is invisible inside.
 "$HS" sandbox -d -- sh -c "ls -a '$tmp'; test -e '$HS_STATE_DIR' && echo VISIBLE" >"$tmp/out" 2>&1
 t_check "hs state dir is hidden inside" sh -c "! grep -q -e VISIBLE -e state '$tmp/out'"
