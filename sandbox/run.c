@@ -377,7 +377,12 @@ static int prepare_step(struct runctx *c, size_t i)
 {
 	const struct sb_step *s = &c->sb->steps[i];
 	char lowers[8192] = "", hide[PATH_MAX], skel[PATH_MAX], base[PATH_MAX];
+	struct stat st;
 
+	/* The plan dates from hs_sandbox_new: a mount may be gone since. What lay under it
+	 * is covered by the step that covers its parent. */
+	if (stat(s->target, &st) < 0 && errno == ENOENT)
+		return -1;
 	switch (s->kind) {
 	case SB_BIND:
 	case SB_RBIND:
@@ -424,11 +429,19 @@ static void attach_step(struct runctx *c, size_t i, int fd)
 	const struct sb_step *s = &c->sb->steps[i];
 	char dest[PATH_MAX];
 
+	if (fd < 0)
+		return; /* gone since the plan was made */
 	pathjoin(dest, sizeof(dest), c->root, s->target);
-	if (move_mount(fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (move_mount(fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		/* Its mount point went away with a mount above it: nothing to cover. */
+		if (errno == ENOENT && i > 0) {
+			close(fd);
+			return;
+		}
 		child_fail(c->errfd, errno, "%s %s: attach at %s",
 			   s->kind == SB_BIND || s->kind == SB_RBIND ? "bind" : "overlay on",
 			   s->target, dest);
+	}
 	close(fd);
 	if (s->kind == SB_SKEL)
 		bind_skel_files(c, i, dest);

@@ -129,6 +129,15 @@ t_check "loopback is up (connection refused, not unreachable)" sh -c "[ $rc -ne 
 pids=$("$HS" sandbox -d -- sh -c 'ls /proc | grep -E "^[0-9]+$" | sort -n | tr "\n" " "')
 t_check "/proc shows only the sandbox's pids ($pids)" sh -c "[ \"\$(echo $pids | cut -d' ' -f1)\" = '1' ] && [ $(echo $pids | wc -w) -le 6 ] && [ $(echo $pids | awk '{print $NF}') -le 10 ]"
 t_check "/sys is read-only" sh -c "! '$HS' sandbox -d -- sh -c 'touch /sys/hs-x' 2>/dev/null"
+"$HS" sandbox -d -- sh -c "echo y >/dev/shm/$tag.shm"
+t_check "/dev/shm is private" test ! -e "/dev/shm/$tag.shm"
+if id=$(ipcmk -M 4096 2>/dev/null | grep -o '[0-9]*$'); then
+	inside=$("$HS" sandbox -d -- ipcs -m | grep -cw "$id")
+	ipcrm -m "$id"
+	t_eq "own IPC namespace: the host's shared memory is not visible" 0 "$inside"
+else
+	t_skip "own IPC namespace" "ipcmk failed"
+fi
 t_check "/dev/null and /dev/shm work" "$HS" sandbox -d -- sh -c 'echo x >/dev/null && echo y >/dev/shm/f && cat /dev/shm/f >/dev/null && ! test -e /dev/sda'
 
 # Stacking: a sandbox sees the changes of the one below it; the live fs sees nothing.
@@ -174,6 +183,7 @@ else
 	echo old >"$tmp/u/victim" && chown nobody:nogroup "$tmp/u/victim"
 	out=$(cd "$tmp/u" && unpriv "$HS" sandbox -n -- sh -c 'id -u; echo new >victim; echo x >/tmp/'"$tag"'.unpriv; cat victim; ls /proc | grep -c "^[0-9]"' 2>"$tmp/err")
 	rc=$?
+	[ "$rc" -eq 0 ] || cat "$tmp/err" | sed 's/^/# /'
 	t_eq "unprivileged: runs as the user itself" 65534 "$(echo "$out" | sed -n 1p)"
 	t_eq "unprivileged: writes work inside" new "$(echo "$out" | sed -n 2p)"
 	t_check "unprivileged: nothing escapes" sh -c "[ \"\$(cat '$tmp/u/victim')\" = old ] && ! test -e /tmp/$tag.unpriv"

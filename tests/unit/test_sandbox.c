@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -200,8 +201,11 @@ START_TEST(signals_to_init_are_forwarded)
 
 	cmd.argv = argv;
 	ck_assert_msg(hs_sandbox_spawn(sb, &cmd, &pid, &fd, &err) == 0, "%s", err.msg);
-	usleep(50000);
+	/* waitfd is for poll/epoll: not readable while the command runs, readable after. */
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	ck_assert_int_eq(poll(&pfd, 1, 50), 0);
 	kill(pid, SIGINT);
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
 	ck_assert_int_eq(hs_sandbox_wait(pid, fd, &err), 130);
 	argv[0] = "sh";
 	argv[1] = "-c";
