@@ -335,7 +335,7 @@ int cmd_sandbox(int argc, char **argv)
 		hs_warn("sandbox: %s", err.msg);
 		return ST_SANDBOX;
 	}
-	if (run_in(sb, argv + optind, 0, &status) < 0) {
+	if (run_in(sb, argv + optind, isatty(0) ? HS_SANDBOX_TTY : 0, &status) < 0) {
 		hs_sandbox_destroy(sb, NULL);
 		return ST_SANDBOX;
 	}

@@ -542,9 +542,15 @@ static void setup_dev(struct runctx *c)
 	fchmodat(dfd, "shm", 01777, 0);
 	close(dfd);
 	pfmt(p, sizeof(p), "%s/pts", dev);
-	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
-		  "newinstance,ptmxmode=0666,mode=0620") < 0)
+	if (c->cmd->flags & HS_SANDBOX_TTY) {
+		/* Interactive: the caller's terminal is one of the host's ptys; with the host's
+		 * devpts its name resolves (tty, ttyname) inside too. */
+		if (mount("/dev/pts", p, NULL, MS_BIND, NULL) < 0)
+			child_fail(c->errfd, errno, "/dev/pts: bind");
+	} else if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
+			 "newinstance,ptmxmode=0666,mode=0620") < 0) {
 		child_fail(c->errfd, errno, "/dev/pts: devpts");
+	}
 	pfmt(p, sizeof(p), "%s/shm", dev);
 	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 		child_fail(c->errfd, errno, "/dev/shm: tmpfs");

@@ -138,6 +138,14 @@ if id=$(ipcmk -M 4096 2>/dev/null | grep -o '[0-9]*$'); then
 else
 	t_skip "own IPC namespace" "ipcmk failed"
 fi
+"$HS" sandbox -d -- sh -c 'test -e /dev/tty' </dev/null
+t_eq "no /dev/tty for a run without a terminal" 1 "$?"
+if command -v script >/dev/null; then
+	out=$(script -qec "'$HS' sandbox -d -- sh -c 'test -c /dev/tty && tty >/dev/null && echo tty-ok'" /dev/null | tr -d '\r')
+	t_eq "on a terminal, hs sandbox passes /dev/tty and the pty resolves" tty-ok "$out"
+else
+	t_skip "terminal passing" "no script(1)"
+fi
 t_check "/dev/null and /dev/shm work" "$HS" sandbox -d -- sh -c 'echo x >/dev/null && echo y >/dev/shm/f && cat /dev/shm/f >/dev/null && ! test -e /dev/sda'
 
 # Stacking: a sandbox sees the changes of the one below it; the live fs sees nothing.
