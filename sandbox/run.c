@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <dirent.h>
 #include <pthread.h>
 
@@ -217,6 +218,30 @@ static void copy_attrs(int fd, const char *name, const struct stat *st)
 	utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW);
 }
 
+/* Copy the xattrs (ACLs, security labels, user.*) of the live dir onto the scratch dir at
+ * fd/name: a dir copied up from a scratch layer takes its xattrs, and the commit applies a
+ * copied-up dir's xattrs to the live one, dropping the others. Best effort: a name the
+ * scratch tmpfs or this namespace refuses is left out. */
+static void copy_xattrs(const char *live, int fd, const char *name)
+{
+	char names[4096], val[4096];
+	ssize_t n = llistxattr(live, names, sizeof(names));
+	int dfd;
+
+	if (n <= 0)
+		return;
+	dfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	for (char *k = names; k < names + n; k += strlen(k) + 1) {
+		ssize_t vl = lgetxattr(live, k, val, sizeof(val));
+		if (vl >= 0 && fsetxattr(dfd, k, val, (size_t)vl, 0) < 0) {
+			/* not supported here: see above */
+		}
+	}
+	close(dfd);
+}
+
 /* Build the hide layer of step i in DIR/t/h<i>: a whiteout for every hidden path whose
  * deepest covering step is i, with its parent dirs mirroring the live ones. Returns whether
  * the layer has any entry. */
@@ -275,11 +300,16 @@ static bool build_hide(struct runctx *c, size_t i, char *layer, size_t n)
 			}
 			if (lstat(live, &st) < 0 || !S_ISDIR(st.st_mode))
 				break;
-			if (mkdirat(dfd, comp, 0700) == 0 && ndirs < HS_ARRAY_SIZE(dirs)) {
-				dirs[ndirs].st = st;
-				dirs[ndirs].parent = dfd;
-				pfmt(dirs[ndirs].name, sizeof(dirs[ndirs].name), "%s", comp);
-				ndirs++;
+			/* (EEXIST: shared with an earlier hidden path, already done) */
+			if (mkdirat(dfd, comp, 0700) == 0) {
+				copy_xattrs(live, dfd, comp);
+				if (ndirs < HS_ARRAY_SIZE(dirs)) {
+					dirs[ndirs].st = st;
+					dirs[ndirs].parent = dfd;
+					pfmt(dirs[ndirs].name, sizeof(dirs[ndirs].name), "%s",
+					     comp);
+					ndirs++;
+				}
 			}
 			int nfd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (ndirs == 0 || dirs[ndirs - 1].parent != dfd)
@@ -298,8 +328,10 @@ static bool build_hide(struct runctx *c, size_t i, char *layer, size_t n)
 	}
 	if (any) {
 		struct stat st;
-		if (lstat(t, &st) == 0)
+		if (lstat(t, &st) == 0) {
+			copy_xattrs(t, AT_FDCWD, layer);
 			copy_attrs(AT_FDCWD, layer, &st);
+		}
 	}
 	return any;
 }
@@ -327,7 +359,10 @@ static void build_skel(struct runctx *c, size_t i, char *skel, size_t n)
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			mkdirat(sfd, de->d_name, 0755);
+			char lp[PATH_MAX];
+			pfmt(lp, sizeof(lp), "%s/%s", strcmp(t, "/") == 0 ? "" : t, de->d_name);
+			if (mkdirat(sfd, de->d_name, 0755) == 0)
+				copy_xattrs(lp, sfd, de->d_name);
 		} else if (S_ISLNK(st.st_mode)) {
 			len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 			if (len < 0)

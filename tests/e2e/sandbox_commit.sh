@@ -71,6 +71,16 @@ else
 	t_skip "commit failure status" "needs root and chattr +i on $w"
 fi
 
+# A dir on the way to hs's hidden state dir ($tmp here) keeps its xattrs through a commit
+# (the hidden state dir is a whiteout in a scratch layer whose dirs mirror the live ones).
+if setfattr -n user.hs_test -v kept "$tmp" 2>/dev/null; then
+	hs_nt sandbox -y -- sh -c "echo x >'$tmp/next-to-state'" >/dev/null 2>&1
+	t_eq "xattrs of a dir next to the state dir survive a commit" kept "$(getfattr --only-values -n user.hs_test "$tmp" 2>/dev/null)"
+	t_check "... and the change was committed" test -f "$tmp/next-to-state"
+else
+	t_skip "xattrs next to the state dir" "no user xattrs on $tmp"
+fi
+
 # A change on another mounted file system commits there (its upper lies on that fs).
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$w/fs" && mount -t tmpfs hs-commit-fs "$w/fs"; then
 	echo old >"$w/fs/f"
