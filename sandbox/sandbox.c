@@ -866,6 +866,11 @@ int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err)
 			continue;
 		if (rmtree(place) < 0 && r == 0)
 			r = hs_error_errno(err, "remove %s", place);
+		/* MOUNT/.hs-sandboxes too, once no other sandbox uses it (ENOTEMPTY otherwise). */
+		if ((cut = strrchr(place, '/'))) {
+			*cut = '\0';
+			rmdir(place);
+		}
 	}
 	if (rmtree(sb->dir) < 0 && r == 0)
 		r = hs_error_errno(err, "remove sandbox %s", sb->dir);

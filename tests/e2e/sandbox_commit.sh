@@ -86,7 +86,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$w/fs" && mount -t tmpfs hs-commit-fs "$w/f
 	echo old >"$w/fs/f"
 	hs_nt sandbox -y -- sh -c "echo new >'$w/fs/f'; echo n >'$w/fs/g'" >/dev/null 2>&1
 	t_eq "a change on another file system is committed there" "new n" "$(cat "$w/fs/f" "$w/fs/g" | tr '\n' ' ' | sed 's/ $//')"
-	t_eq "... and its upper place is gone" "" "$(ls "$w/fs/.hs-sandboxes" 2>/dev/null)"
+	t_eq "... and its upper place is gone" "" "$(ls -A "$w/fs" | grep hs-sandboxes)"
 	umount "$w/fs"
 else
 	t_skip "commit on another file system" "needs root to mount a tmpfs"
