@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -310,6 +311,37 @@ START_TEST(fds_cwd_env_and_hook)
 }
 END_TEST
 
+static int set_nnp(void *arg)
+{
+	(void)arg;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/* What the hook sets up (the tracer: a seccomp filter) holds in the executed command. */
+START_TEST(hook_effects_reach_the_command)
+{
+	NEED_SANDBOX();
+	struct hs_error err = HS_ERROR_INIT;
+	struct hs_sandbox *sb = new_sb(0);
+	struct hs_sandbox_cmd cmd = HS_SANDBOX_CMD_INIT;
+	char *argv[] = {"grep", "-c", "^NoNewPrivs:.*1", "/proc/self/status", NULL};
+	int p[2];
+	char out[32];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	cmd.argv = argv;
+	cmd.fds[1] = p[1];
+	cmd.pre_exec = set_nnp;
+	ck_assert_int_eq(hs_sandbox_run(sb, &cmd, &err), 0);
+	close(p[1]);
+	ssize_t n = hs_read_full(p[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	ck_assert_str_eq(out, "1\n");
+	close(p[0]);
+	hs_sandbox_destroy(sb, NULL);
+}
+END_TEST
+
 START_TEST(idle_priority)
 {
 	NEED_SANDBOX();
@@ -509,6 +541,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(run, nothing_outlives_the_run);
 	tcase_add_test(run, fds_cwd_env_and_hook);
 	tcase_add_test(run, idle_priority);
+	tcase_add_test(run, hook_effects_reach_the_command);
 	tcase_add_test(run, layers_capture_changes_root_mode);
 	tcase_add_test(run, layers_capture_changes_userns_mode);
 	tcase_add_test(run, open_rejects_what_is_not_a_sandbox);
