@@ -78,6 +78,7 @@ struct runctx {
 	char root[PATH_MAX]; /* STATE/run/r */
 	char tmp[PATH_MAX];  /* STATE/run/t */
 	int statusfd;	     /* init writes the command's status byte here */
+	const char *cwd;     /* the caller's cwd, for cmd->cwd == NULL */
 	int lo_errno;	     /* loopback thread's result */
 	const char *lo_step;
 };
@@ -758,7 +759,7 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 	pthread_join(lo, NULL);
 	if (c->lo_errno)
 		child_fail(c->errfd, c->lo_errno, "loopback: %s", c->lo_step);
-	const char *cwd = c->cmd->cwd;
+	const char *cwd = c->cmd->cwd ? c->cmd->cwd : c->cwd;
 	if (cwd && chdir(cwd) < 0)
 		child_fail(c->errfd, errno, "cwd %s inside the sandbox", cwd);
 
@@ -856,6 +857,7 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 		     int *waitfdp, struct hs_error *err)
 {
 	struct runctx c = {.sb = sb, .cmd = cmd, .uid = geteuid(), .gid = getegid()};
+	_cleanup_free_ char *cwd = cmd && !cmd->cwd ? getcwd(NULL, 0) : NULL;
 	int pfd[2], sfd[2];
 	struct clone_args args = {0};
 	char msg[HS_ERROR_MSG_MAX + 32];
@@ -864,6 +866,7 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 
 	if (!cmd || !cmd->argv || !cmd->argv[0] || !cmd->argv[0][0])
 		return hs_error_set(err, EINVAL, "sandbox: no command");
+	c.cwd = cwd;
 	reap_pending();
 	if (sb_load_stack(sb, err) < 0)
 		return -1;

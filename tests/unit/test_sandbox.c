@@ -304,6 +304,25 @@ START_TEST(fds_cwd_env_and_hook)
 	buf[n] = '\0';
 	ck_assert_str_eq(buf, "hooked");
 
+	/* cwd NULL: the caller's. */
+	char *pwd[] = {"sh", "-c", "pwd", NULL};
+	int o2[2];
+	ck_assert_int_eq(pipe2(o2, O_CLOEXEC), 0);
+	cmd.argv = pwd;
+	cmd.cwd = NULL;
+	cmd.pre_exec = NULL;
+	cmd.fds[0] = cmd.fds[2] = -1;
+	cmd.fds[1] = o2[1];
+	cmd.n_keep_fds = 0;
+	ck_assert_int_eq(chdir("/etc"), 0);
+	ck_assert_int_eq(hs_sandbox_run(sb, &cmd, &err), 0);
+	close(o2[1]);
+	n = hs_read_full(o2[0], buf, sizeof(buf) - 1);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "/etc\n");
+	close(o2[0]);
+	cmd.argv = argv;
+
 	cmd.pre_exec = failing_hook;
 	cmd.fds[0] = cmd.fds[1] = cmd.fds[2] = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ck_assert_int_eq(hs_sandbox_run(sb, &cmd, &err), 125);
