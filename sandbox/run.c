@@ -211,11 +211,18 @@ static int bind_ro(struct runctx *c, const char *src, const char *dest, bool rec
 static void copy_attrs(int fd, const char *name, const struct stat *st)
 {
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	if (fchownat(fd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0) {
-		/* Unmapped owner in a user namespace: the entry keeps ours. */
+	mode_t mode = st->st_mode & 07777;
+
+	if (fchownat(fd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    st->st_uid != geteuid()) {
+		/* Unmapped owner in a user namespace: the entry stays ours, so give the owner
+		 * bits what the live entry grants us (its group or other bits): a dir we may
+		 * not write outside stays unwritable inside. */
+		mode_t eff = st->st_gid == getegid() ? (mode >> 3) & 7 : mode & 7;
+		mode = (mode & ~(mode_t)0700) | (eff << 6);
 	}
 	if (!S_ISLNK(st->st_mode))
-		fchmodat(fd, name, st->st_mode & 07777, 0);
+		fchmodat(fd, name, mode, 0);
 	utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW);
 }
 

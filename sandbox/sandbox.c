@@ -520,10 +520,15 @@ static void copy_root_attrs(const struct sb_step *s)
 	if (stat(s->target, &st) < 0)
 		return;
 	struct timespec ts[2] = {st.st_atim, st.st_mtim};
-	if (chown(s->upper, st.st_uid, st.st_gid) < 0) {
-		/* an unmapped owner (unprivileged): keep ours */
+	mode_t mode = st.st_mode & 07777;
+	if (chown(s->upper, st.st_uid, st.st_gid) < 0 && st.st_uid != geteuid()) {
+		/* Not ours to give away (unprivileged): the upper root stays ours, and its
+		 * owner bits get what the live dir grants us, so a dir we may not write stays
+		 * unwritable inside. */
+		mode_t eff = st.st_gid == getegid() ? (mode >> 3) & 7 : mode & 7;
+		mode = (mode & ~(mode_t)0700) | (eff << 6);
 	}
-	chmod(s->upper, st.st_mode & 07777);
+	chmod(s->upper, mode);
 	utimensat(AT_FDCWD, s->upper, ts, 0);
 }
 

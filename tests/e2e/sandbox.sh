@@ -194,6 +194,9 @@ else
 	[ "$rc" -eq 0 ] || cat "$tmp/err" | sed 's/^/# /'
 	t_eq "unprivileged: runs as the user itself" 65534 "$(echo "$out" | sed -n 1p)"
 	t_eq "unprivileged: writes work inside" new "$(echo "$out" | sed -n 2p)"
+	unpriv "$HS" sandbox -d -- sh -c 'touch /hs-unpriv-x 2>/dev/null || echo denied; touch /usr/hs-unpriv-x 2>/dev/null || echo denied' >"$tmp/out" 2>&1
+	t_eq "unprivileged: dirs the user may not write stay unwritable" "denied
+denied" "$(cat "$tmp/out")"
 	t_check "unprivileged: nothing escapes" sh -c "[ \"\$(cat '$tmp/u/victim')\" = old ] && ! test -e /tmp/$tag.unpriv"
 	sb=$(echo "$out" | tail -n 1)
 	t_check "unprivileged: the change is captured with userxattr" sh -c "ls '$sb'/u*/victim '$sb'/u*/tmp/$tag.unpriv >/dev/null 2>&1 || ls '$sb'/u*/$tag.unpriv >/dev/null 2>&1 || ls '$sb'/u*/*victim*"
