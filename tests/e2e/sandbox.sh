@@ -197,9 +197,13 @@ else
 	unpriv "$HS" sandbox -d -- sh -c 'touch /hs-unpriv-x 2>/dev/null || echo denied; touch /usr/hs-unpriv-x 2>/dev/null || echo denied' >"$tmp/out" 2>&1
 	t_eq "unprivileged: dirs the user may not write stay unwritable" "denied
 denied" "$(cat "$tmp/out")"
-	t_check "unprivileged: nothing escapes" sh -c "[ \"\$(cat '$tmp/u/victim')\" = old ] && ! test -e /tmp/$tag.unpriv"
+	s1=$(cd "$tmp/u" && unpriv "$HS" sandbox -n -- sh -c "echo one >'$tmp/u/st'; echo t >/tmp/$tag.ust" 2>"$tmp/err")
+	out2=$(cd "$tmp/u" && unpriv "$HS" sandbox -L "$s1" -d -- sh -c "cat '$tmp/u/st' /tmp/$tag.ust" 2>&1)
+	t_eq "unprivileged: stacked sandboxes" "one
+t" "$out2"
+	t_check "unprivileged: nothing escapes" sh -c "[ \"\$(cat '$tmp/u/victim')\" = old ] && ! test -e /tmp/$tag.unpriv && ! test -e /tmp/$tag.ust && ! test -e '$tmp/u/st'"
 	sb=$(echo "$out" | tail -n 1)
-	t_check "unprivileged: the change is captured with userxattr" sh -c "ls '$sb'/u*/victim '$sb'/u*/tmp/$tag.unpriv >/dev/null 2>&1 || ls '$sb'/u*/$tag.unpriv >/dev/null 2>&1 || ls '$sb'/u*/*victim*"
+	t_eq "unprivileged: the change is captured in an upper dir" new "$(cat $(find "$sb" -path '*/u*' -name victim) 2>&1)"
 	unpriv "$HS" sandbox summary "$HS_STATE_DIR/run" 2>"$tmp/err"; rc=$?
 	t_check "no permission: nonzero and a clear message" sh -c "[ $rc -ne 0 ] && grep -qi 'permission denied' '$tmp/err'"
 fi
