@@ -788,6 +788,13 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 			free(l);
 			goto nomem;
 		}
+		/* A stacked sandbox outside the state dir is hidden like ours. */
+		size_t sl = strlen(state);
+		if ((strncmp(l, state, sl) != 0 || l[sl] != '/') &&
+		    push_str(&sb->hide, &sb->n_hide, l) < 0) {
+			free(l);
+			goto nomem;
+		}
 		free(l);
 	}
 	if (sb_plan("/proc/self/mountinfo", userns, &sb->steps, &sb->n_steps, err) < 0)

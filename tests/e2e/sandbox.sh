@@ -155,6 +155,9 @@ out=$("$HS" sandbox -L "$s1" -L "$s2" -d -- sh -c "cat /tmp/$tag.seen /tmp/$tag.
 t_eq "stacked sandboxes: later over earlier" "one
 two" "$out"
 t_check "stacked sandboxes leave the live fs alone" sh -c "! test -e /tmp/$tag.stack"
+"$HS" sandbox -n -D "$tmp/low" -- sh -c "echo l >/tmp/$tag.low" >/dev/null
+out=$("$HS" sandbox -L "$tmp/low" -d -- sh -c "cat /tmp/$tag.low; ls '$tmp'")
+t_check "a stacked sandbox outside the state dir is used and hidden" sh -c "echo '$out' | grep -qx l && ! echo '$out' | grep -qx low"
 
 # Bad input: clear message, nonzero status, nothing changed.
 "$HS" sandbox 2>"$tmp/err"; rc=$?
