@@ -359,6 +359,13 @@ struct hs_sandbox *hs_sandbox_open(const char *dir, struct hs_error *err)
 		hs_error_set(err, ENOTDIR, "sandbox %s", dir);
 		return NULL;
 	}
+	/* The description says which dirs a commit moves where: only trust one that nobody
+	 * else could have written. */
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		hs_error_set(err, EPERM, "sandbox %s: not owned by you, or writable by others",
+			     dir);
+		return NULL;
+	}
 	if (!(sb = sb_alloc_dir(dir, err)))
 		return NULL;
 	/* The stacked sandboxes are needed to run, not to summarise or commit (they may have
@@ -366,6 +373,22 @@ struct hs_sandbox *hs_sandbox_open(const char *dir, struct hs_error *err)
 	if (parse_meta(sb, err) < 0) {
 		hs_sandbox_free(sb);
 		return NULL;
+	}
+	/* Uppers lie in the dir or in a place of its name on another file system. */
+	const char *name = strrchr(sb->dir, '/') + 1;
+	size_t dl = strlen(sb->dir);
+	for (size_t i = 0; i < sb->n_steps; i++) {
+		const char *u = sb->steps[i].upper;
+		char want[PATH_MAX];
+		if (!u || (strncmp(u, sb->dir, dl) == 0 && u[dl] == '/' && !strstr(u, "/../")))
+			continue;
+		snprintf(want, sizeof(want), "/" PLACE_NAME "/%s/u/", name);
+		if (!strstr(u, want) || strstr(u, "/../")) {
+			hs_error_set(err, EINVAL, "sandbox %s: upper dir %s is not its own",
+				     sb->dir, u);
+			hs_sandbox_free(sb);
+			return NULL;
+		}
 	}
 	return sb;
 }

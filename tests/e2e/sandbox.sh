@@ -168,6 +168,12 @@ mkdir -p "$tmp/notsb" && echo x >"$tmp/notsb/file"
 "$HS" sandbox commit -y "$tmp/notsb" 2>"$tmp/err"; rc=$?
 t_check "a dir that is not a sandbox: nonzero, says so" sh -c "[ $rc -ne 0 ] && grep -q 'not a sandbox' '$tmp/err'"
 t_check "... and is left alone" sh -c "[ \"\$(ls '$tmp/notsb')\" = file ]"
+sbw=$("$HS" sandbox -n -- true) && chmod 777 "$sbw"
+"$HS" sandbox summary "$sbw" 2>"$tmp/err"; rc=$?
+t_check "a sandbox others may write is not trusted" sh -c "[ $rc -ne 0 ] && grep -q 'writable by others' '$tmp/err'"
+chmod 700 "$sbw" && sed -i "s|^overlay / [^ ]*|overlay / /etc|" "$sbw/hs-sandbox"
+"$HS" sandbox commit -y "$sbw" 2>"$tmp/err"; rc=$?
+t_check "a description pointing at foreign upper dirs is refused" sh -c "[ $rc -ne 0 ] && grep -q 'is not its own' '$tmp/err'"
 "$HS" sandbox -L "$tmp/notsb" -- true 2>"$tmp/err"; rc=$?
 t_check "stacking a non-sandbox fails clearly" sh -c "[ $rc -ne 0 ] && grep -q 'not a sandbox' '$tmp/err'"
 
