@@ -103,7 +103,9 @@ int hs_sandbox_wait(pid_t pid, int waitfd, struct hs_error *err);
 int hs_sandbox_run(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, struct hs_error *err);
 
 /* Remove the sandbox's dirs (uppers included) and free sb. sb may be NULL. Returns 0 or -1
- * with err set (sb is freed anyway). */
+ * with err set (sb is freed anyway). Only once its runs have ended (hs_sandbox_wait): a
+ * running command is not stopped. An empty sandbox dir is recycled for the next
+ * hs_sandbox_new instead of removed. */
 int hs_sandbox_destroy(struct hs_sandbox *sb, struct hs_error *err);
 
 /* Free sb, keeping its dirs on disk. sb may be NULL. */
