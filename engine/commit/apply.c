@@ -12,6 +12,7 @@
  * uppers neither). Killed after 4: recovery runs every step again, which finishes it. */
 #include "engine/commit/commit-internal.h"
 #include "lib/state.h"
+#include "lib/syscalls.h"
 #include "lib/util.h"
 
 #include <dirent.h>
@@ -19,11 +20,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -99,10 +102,39 @@ int rm_tree(const char *path, struct hs_error *err)
 	return rm_at(AT_FDCWD, path, path, err);
 }
 
-static int exec_mv(const struct step *s, struct hs_error *err)
+/* The common cases of a first run, where the plan's view of the live entry (old_type) is
+ * seconds old: one rename, no checks. Returns 1 done, 0 not tried or refused (the checked
+ * path decides), -1 error. */
+static int mv_fast(const struct step *s, struct hs_error *err)
+{
+	if (s->old_type == 0) {
+		/* NOREPLACE: if something appeared meanwhile, the checked path looks at it. */
+		if (renameat2(AT_FDCWD, s->src, AT_FDCWD, s->dst, RENAME_NOREPLACE) < 0)
+			return 0;
+	} else if (!S_ISDIR(s->old_type) && !S_ISDIR(s->new_type) && !s->copy) {
+		struct stat d;
+		/* Over a non-dir: only if it is still the entry that was planned for. */
+		if (lstat(s->dst, &d) < 0 || !same_obj(&d, s->odev, s->oino) ||
+		    rename(s->src, s->dst) < 0)
+			return 0;
+	} else {
+		return 0;
+	}
+	crash_point();
+	if (s->strip && strip_overlay_xattrs(s->dst, err) < 0)
+		return -1;
+	return 1;
+}
+
+static int exec_mv(const struct step *s, bool fresh, struct hs_error *err)
 {
 	struct stat d, sr;
-	bool dst_ok = lstat(s->dst, &d) == 0;
+	bool dst_ok;
+	int f;
+
+	if (fresh && (f = mv_fast(s, err)) != 0)
+		return f < 0 ? -1 : 0;
+	dst_ok = lstat(s->dst, &d) == 0;
 
 	if (!dst_ok && errno != ENOENT)
 		return hs_error_errno(err, "commit %s", s->dst);
@@ -110,8 +142,8 @@ static int exec_mv(const struct step *s, struct hs_error *err)
 		int r;
 
 		if (lstat(s->src, &sr) < 0 || !same_obj(&sr, s->dev, s->ino))
-			return hs_error_set(err, ESTALE, "commit %s: %s changed or vanished", s->dst,
-					    s->src);
+			return hs_error_set(err, ESTALE, "commit %s: %s changed or vanished",
+					    s->dst, s->src);
 		if (!dst_ok) {
 			r = renameat2(AT_FDCWD, s->src, AT_FDCWD, s->dst, RENAME_NOREPLACE);
 			if (r < 0 && errno == EINVAL)
@@ -215,11 +247,11 @@ static int exec_fix(const struct step *s, struct hs_error *err)
 	return strip_overlay_xattrs(s->dst, err);
 }
 
-int exec_step(const struct step *s, struct hs_error *err)
+int exec_step(const struct step *s, bool fresh, struct hs_error *err)
 {
 	switch (s->kind) {
 	case STEP_MV:
-		return exec_mv(s, err);
+		return exec_mv(s, fresh, err);
 	case STEP_RM:
 		return exec_rm(s, err);
 	case STEP_META:
@@ -230,6 +262,152 @@ int exec_step(const struct step *s, struct hs_error *err)
 	return hs_error_set(err, EINVAL, "bad step");
 }
 
+/* ---- live paths resolved without following symlinks ----
+ *
+ * Plan and commit are apart in time, and live dirs may be writable by others (/tmp): a dir on
+ * the way to a target swapped for a symlink must not send a rename elsewhere. Every live
+ * path is reached as /proc/self/fd/N/NAME, N the parent dir opened with openat2 beneath the
+ * layer target with RESOLVE_NO_SYMLINKS (the plan saw only real dirs there). One parent is
+ * cached: steps come grouped by dir. */
+
+struct exec_ctx {
+	char *root;
+	int rootfd;
+	char *parent; /* relative to root */
+	int pfd;
+	char prefix[48]; /* "/proc/self/fd/N/" */
+	char *shown;	 /* the parent's real path, "/"-terminated, for messages */
+};
+
+#define EXEC_CTX_INIT                                                                              \
+	{                                                                                          \
+		NULL, -1, NULL, -1, {0}, NULL                                                      \
+	}
+
+static int openat2_beneath(int dfd, const char *path, struct open_how *how)
+{
+	return hs_sys_ret(syscall(__NR_openat2, dfd, path, how, sizeof(*how)));
+}
+
+static void ctx_drop_parent(struct exec_ctx *c)
+{
+	if (c->pfd >= 0)
+		close(c->pfd);
+	c->pfd = -1;
+	free(c->parent);
+	free(c->shown);
+	c->parent = c->shown = NULL;
+	c->prefix[0] = '\0';
+}
+
+static void ctx_release(struct exec_ctx *c)
+{
+	ctx_drop_parent(c);
+	if (c->rootfd >= 0)
+		close(c->rootfd);
+	c->rootfd = -1;
+	free(c->root);
+	c->root = NULL;
+}
+
+static int safe_path(struct exec_ctx *c, const char *path, size_t rootlen, char *buf, size_t len,
+		     struct hs_error *err)
+{
+	const char *rel = path + rootlen, *slash, *base;
+	size_t plen;
+
+	if (rootlen == 0 || rootlen >= strlen(path))
+		return hs_error_set(err, EINVAL, "commit: bad path %s", path);
+	while (*rel == '/')
+		rel++;
+	slash = strrchr(rel, '/');
+	plen = slash ? (size_t)(slash - rel) : 0;
+	base = slash ? slash + 1 : rel;
+	if (!*base)
+		return hs_error_set(err, EINVAL, "commit: bad path %s", path);
+	if (!c->root || strlen(c->root) != rootlen || strncmp(c->root, path, rootlen) != 0) {
+		ctx_release(c);
+		if (!(c->root = strndup(path, rootlen)))
+			return hs_error_set(err, ENOMEM, "commit %s", path);
+		c->rootfd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c->rootfd < 0) {
+			hs_error_errno(err, "commit: open %s", c->root);
+			free(c->root);
+			c->root = NULL;
+			return -1;
+		}
+	}
+	if (!c->parent || strlen(c->parent) != plen || strncmp(c->parent, rel, plen) != 0) {
+		struct open_how how = {
+		    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		ctx_drop_parent(c);
+		if (!(c->parent = strndup(rel, plen)) ||
+		    !(c->shown = strndup(path, (size_t)(base - path))))
+			return hs_error_set(err, ENOMEM, "commit %s", path);
+		c->pfd = openat2_beneath(c->rootfd, plen ? c->parent : ".", &how);
+		if (c->pfd < 0) {
+			hs_error_errno(err, "commit %s: open its dir (not following symlinks)",
+				       path);
+			ctx_drop_parent(c);
+			return -1;
+		}
+		snprintf(c->prefix, sizeof(c->prefix), "/proc/self/fd/%d/", c->pfd);
+	}
+	if ((size_t)snprintf(buf, len, "%s%s", c->prefix, base) >= len)
+		return hs_error_set(err, ENAMETOOLONG, "commit %s", path);
+	return 0;
+}
+
+/* Put the real parent path back into a message in place of /proc/self/fd/N/. */
+static void unproc(const struct exec_ctx *c, struct hs_error *err)
+{
+	char out[HS_ERROR_MSG_MAX], *hit;
+	size_t plen = strlen(c->prefix);
+
+	if (!err || !plen || !c->shown)
+		return;
+	while ((hit = strstr(err->msg, c->prefix))) {
+		snprintf(out, sizeof(out), "%.*s%s%s", (int)(hit - err->msg), err->msg, c->shown,
+			 hit + plen);
+		memcpy(err->msg, out, sizeof(out));
+	}
+}
+
+#define SAFE_MAX (PATH_MAX + 64)
+
+/* Run one step with its live paths (dst, and the staged copy and trash names next to it)
+ * resolved safely. */
+static int exec_resolved(struct exec_ctx *c, const struct step *s, bool fresh, struct hs_error *err)
+{
+	char d[SAFE_MAX], sp[SAFE_MAX], t[SAFE_MAX];
+	struct step r = *s;
+	struct stat st;
+	int ret;
+
+	/* src and trash share dst's dir (plan.c temp_name): one cached parent for all three */
+	if (safe_path(c, s->dst, s->rootlen, d, sizeof(d), err) < 0 ||
+	    (s->kind == STEP_MV && s->copy &&
+	     safe_path(c, s->src, s->rootlen, sp, sizeof(sp), err) < 0) ||
+	    (s->kind == STEP_RM && safe_path(c, s->trash, s->rootlen, t, sizeof(t), err) < 0))
+		return -1;
+	r.dst = d;
+	if (s->kind == STEP_MV && s->copy)
+		r.src = sp;
+	if (s->kind == STEP_RM)
+		r.trash = t;
+	ret = exec_step(&r, fresh, err);
+	if (ret < 0) {
+		unproc(c, err);
+		/* A staged copy that did not make it in is not left lying around. */
+		if (s->kind == STEP_MV && s->copy && lstat(sp, &st) == 0 &&
+		    same_obj(&st, s->dev, s->ino))
+			rm_tree(sp, NULL);
+	}
+	return ret;
+}
+
 /* ---- staging: copies onto the target file system ---- */
 
 struct link_ent {
@@ -237,7 +415,8 @@ struct link_ent {
 		dev_t dev;
 		ino_t ino;
 	} key;
-	char *path;
+	int dfd; /* the first copy is rel under dfd (a dup of the dir fd its path went through) */
+	char *rel;
 	UT_hash_handle hh;
 };
 
@@ -245,33 +424,40 @@ static void links_free(struct link_ent **map)
 {
 	struct link_ent *e, *tmp;
 
-	HASH_ITER(hh, *map, e, tmp) {
+	HASH_ITER(hh, *map, e, tmp)
+	{
 		HASH_DEL(*map, e);
-		free(e->path);
+		if (e->dfd >= 0)
+			close(e->dfd);
+		free(e->rel);
 		free(e);
 	}
 }
 
+/* Data of one file: a reflink where the fs has them, else copy_file_range (in-kernel, same
+ * fs type), else sendfile (in-kernel, any two fs), else read/write. */
 static int copy_data(int in, int out, const char *src, struct hs_error *err)
 {
 	static char buf[1 << 18];
+	enum { CFR, SENDFILE, RW } how = CFR;
 	ssize_t n;
-	bool cfr = true;
 
 	if (ioctl(out, FICLONE, in) == 0)
 		return 0;
 	for (;;) {
-		if (cfr) {
+		if (how == CFR)
 			n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-				      errno == EOPNOTSUPP || errno == EBADF)) {
-				cfr = false;
-				continue;
-			}
-		} else {
-			n = read(in, buf, sizeof(buf));
-			if (n > 0 && hs_write_full(out, buf, (size_t)n) < 0)
-				return hs_error_errno(err, "copy %s", src);
+		else if (how == SENDFILE)
+			n = sendfile(out, in, NULL, 1 << 30);
+		else if ((n = read(in, buf, sizeof(buf))) > 0 &&
+			 hs_write_full(out, buf, (size_t)n) < 0)
+			return hs_error_errno(err, "copy %s", src);
+		if (n < 0 && how != RW &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+		     errno == EBADF)) {
+			/* Nothing was written yet by the failed method: the offsets still hold. */
+			how = how == CFR ? SENDFILE : RW;
+			continue;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
@@ -343,7 +529,7 @@ static int copy_entry(const char *src, const char *dst, struct link_ent **links,
 		k.key.dev = st.st_dev;
 		k.key.ino = st.st_ino;
 		HASH_FIND(hh, *links, &k.key, sizeof(k.key), le);
-		if (le && linkat(AT_FDCWD, le->path, AT_FDCWD, dst, 0) == 0)
+		if (le && linkat(le->dfd, le->rel, AT_FDCWD, dst, 0) == 0)
 			return 0;
 	}
 	switch (st.st_mode & S_IFMT) {
@@ -399,8 +585,23 @@ static int copy_entry(const char *src, const char *dst, struct link_ent **links,
 	if (copy_meta(src, dst, &st, err) < 0)
 		return -1;
 	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && !le) {
+		int n, off = 0;
+
 		le = calloc(1, sizeof(*le));
-		if (!le || !(le->path = strdup(dst))) {
+		if (!le)
+			return hs_error_set(err, ENOMEM, "stage %s", src);
+		/* dst goes through a /proc/self/fd/N/ dir whose fd is not ours to keep. */
+		le->dfd = AT_FDCWD;
+		if (sscanf(dst, "/proc/self/fd/%d/%n", &n, &off) == 1 && off > 0) {
+			le->dfd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+			if (le->dfd < 0) {
+				free(le);
+				return hs_error_errno(err, "stage %s", src);
+			}
+		}
+		if (!(le->rel = strdup(dst + off))) {
+			if (le->dfd >= 0)
+				close(le->dfd);
 			free(le);
 			return hs_error_set(err, ENOMEM, "stage %s", src);
 		}
@@ -427,6 +628,7 @@ static void sync_plan(const struct plan *p)
 {
 	dev_t seen[16];
 	size_t nseen = 0;
+	_cleanup_free_ char *last = NULL;
 
 	for (size_t i = 0; i < p->n; i++) {
 		_cleanup_free_ char *dir = parent_of(p->steps[i].dst);
@@ -434,6 +636,11 @@ static void sync_plan(const struct plan *p)
 		struct stat st;
 		bool dup = false;
 
+		/* Steps come grouped by dir: one look per dir, not per entry. */
+		if (dir && last && strcmp(dir, last) == 0)
+			continue;
+		free(last);
+		last = dir ? strdup(dir) : NULL;
 		if (!dir || (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 		    fstat(fd, &st) < 0)
 			continue;
@@ -458,33 +665,40 @@ static void fsync_dir(const char *dir)
 /* Roll back an unsealed journal: remove the staged copies. */
 static int roll_back(const struct plan *p, struct hs_error *err)
 {
+	struct exec_ctx c = EXEC_CTX_INIT;
+	char sp[SAFE_MAX];
 	int r = 0;
 
-	for (size_t i = 0; i < p->n; i++)
-		if (p->steps[i].kind == STEP_MV && p->steps[i].copy && rm_tree(p->steps[i].src, err) < 0)
+	for (size_t i = 0; i < p->n; i++) {
+		const struct step *s = &p->steps[i];
+		if (s->kind != STEP_MV || !s->copy)
+			continue;
+		/* no dir to resolve: nothing was staged there */
+		if (safe_path(&c, s->src, s->rootlen, sp, sizeof(sp), NULL) < 0)
+			continue;
+		if (rm_tree(sp, err) < 0) {
+			unproc(&c, err);
 			r = -1;
+		}
+	}
+	ctx_release(&c);
 	return r;
 }
 
 /* Run every step; keep going past a failed one (each step is whole on its own) and
  * report the first failure. */
-static int roll_forward(const struct plan *p, struct hs_error *err)
+static int roll_forward(const struct plan *p, bool fresh, struct hs_error *err)
 {
 	struct hs_error e2 = HS_ERROR_INIT;
+	struct exec_ctx c = EXEC_CTX_INIT;
 	int r = 0;
 
 	for (size_t i = 0; i < p->n; i++) {
-		if (exec_step(&p->steps[i], r ? &e2 : err) < 0) {
-			const struct step *s = &p->steps[i];
-			struct stat st;
-			/* A staged copy that did not make it in is not left lying around. */
-			if (s->kind == STEP_MV && s->copy && lstat(s->src, &st) == 0 &&
-			    same_obj(&st, s->dev, s->ino))
-				rm_tree(s->src, &e2);
+		if (exec_resolved(&c, &p->steps[i], fresh, r ? &e2 : err) < 0)
 			r = -1;
-		}
 		crash_point();
 	}
+	ctx_release(&c);
 	return r;
 }
 
@@ -500,21 +714,29 @@ static int unregister(const char *jpath, const char *link)
 static int run_plan(struct plan *p, const char *jdir, const char *registry, struct hs_error *err)
 {
 	_cleanup_free_ char *jpath = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_free_ char *link = NULL;
 	_cleanup_close_ int fd = -1;
 	struct link_ent *links = NULL;
+	struct exec_ctx c = EXEC_CTX_INIT;
 	int r;
 
 	if (p->n == 0)
 		return 0;
 	if (asprintf(&jpath, "%s/hs-commit.%s.journal", jdir, p->txid) < 0)
 		return hs_error_set(err, ENOMEM, "journal");
-	fd = open(jpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (asprintf(&tmp, "%s/hs-commit.%s.new", jdir, p->txid) < 0)
+		return hs_error_set(err, ENOMEM, "journal");
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return hs_error_errno(err, "journal %s", jpath);
-	/* Held until the end: recovery skips a journal whose commit is still running. */
-	if (flock(fd, LOCK_EX) < 0)
-		return hs_error_errno(err, "lock journal %s", jpath);
+		return hs_error_errno(err, "journal %s", tmp);
+	/* Held until the end: recovery skips a journal whose commit is still running. Taken
+	 * before the file gets the name recovery looks for, so it never sees it unlocked. */
+	if (flock(fd, LOCK_EX) < 0 || rename(tmp, jpath) < 0) {
+		hs_error_errno(err, "journal %s", jpath);
+		unlink(tmp);
+		return -1;
+	}
 	if (strcmp(jdir, registry) != 0) {
 		if (asprintf(&link, "%s/hs-commit.%s.journal", registry, p->txid) < 0)
 			return hs_error_set(err, ENOMEM, "journal");
@@ -535,13 +757,17 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->steps[i];
+		char sp[SAFE_MAX];
 		struct stat st;
 
 		if (s->kind != STEP_MV || !s->copy)
 			continue;
-		if (copy_entry(s->upper, s->src, &links, err) < 0 || lstat(s->src, &st) < 0) {
-			if (!err || !err->msg[0])
+		if (safe_path(&c, s->src, s->rootlen, sp, sizeof(sp), err) < 0 ||
+		    copy_entry(s->upper, sp, &links, err) < 0 || lstat(sp, &st) < 0) {
+			if (err && !err->msg[0])
 				hs_error_errno(err, "stage %s", s->src);
+			unproc(&c, err);
+			ctx_release(&c);
 			links_free(&links);
 			roll_back(p, NULL);
 			unregister(jpath, link);
@@ -551,6 +777,7 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 		s->ino = st.st_ino;
 		crash_point();
 	}
+	ctx_release(&c);
 	links_free(&links);
 	sync_plan(p);
 	if (journal_write_seal(fd, p, err) < 0) {
@@ -560,7 +787,7 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 	}
 	crash_point();
 
-	r = roll_forward(p, err);
+	r = roll_forward(p, true, err);
 	sync_plan(p);
 	unregister(jpath, link);
 	fsync_dir(jdir);
@@ -595,6 +822,7 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 	_cleanup_free_ char *state = NULL;
 	_cleanup_free_ char *registry = NULL;
 	_cleanup_free_ char *jdir = NULL;
+	_cleanup_close_ int lockfd = -1;
 	static unsigned seq;
 	size_t start = 0;
 
@@ -605,6 +833,11 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 		return hs_error_prefix(err, "commit journal");
 	if (hs_mkdir_p(registry, 0700, err) < 0)
 		return hs_error_prefix(err, "commit journal");
+	/* One commit at a time per state dir: a plan must not be made while another hs is
+	 * changing the same tree. (Recovery does not wait here: it skips running commits.) */
+	lockfd = open(registry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+		return hs_error_errno(err, "commit: lock %s", registry);
 	if (journal_dir) {
 		if (!(jdir = realpath(journal_dir, NULL)))
 			return hs_error_errno(err, "commit journal dir %s", journal_dir);
@@ -617,6 +850,10 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 		size_t end = start;
 		int r = 0;
 
+		/* The txid names the journal and the temp names in the plan. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		snprintf(p.txid, sizeof(p.txid), "%lx%lx%x", (long)now.tv_sec, (long)getpid(),
+			 seq++);
 		/* Layers over the same target stack: a later one was made against the tree the
 		 * earlier one leaves, so it is planned after that one is in. */
 		for (; end < n && r == 0; end++) {
@@ -626,17 +863,6 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 			if (stacked)
 				break;
 			r = plan_layer(&p, &layers[end], err);
-		}
-		if (r == 0) {
-			clock_gettime(CLOCK_REALTIME, &now);
-			snprintf(p.txid, sizeof(p.txid), "%lx%lx%x", (long)now.tv_sec,
-				 (long)getpid(), seq++);
-			/* The temp names in the plan carry the txid: plan again now that it is
-			 * known (planning is cheap next to the commit). */
-			plan_release(&p);
-			p.flags = flags;
-			for (size_t k = start; k < end && r == 0; k++)
-				r = plan_layer(&p, &layers[k], err);
 		}
 		if (r == 0)
 			r = run_plan(&p, jdir, registry, err);
@@ -684,7 +910,7 @@ static int recover_one(int rfd, const char *registry, const char *name, struct h
 		plan_release(&p);
 		return hs_error_prefix(err, "recover %s", tl >= 0 ? target : path);
 	}
-	r = sealed ? roll_forward(&p, err) : roll_back(&p, err);
+	r = sealed ? roll_forward(&p, false, err) : roll_back(&p, err);
 	sync_plan(&p);
 	plan_release(&p);
 	if (tl >= 0)
@@ -716,6 +942,13 @@ int hs_commit_recover(const char *state_dir, struct hs_error *err)
 		size_t len = strlen(de->d_name);
 		int r;
 
+		if (len > 4 && strcmp(de->d_name + len - 4, ".new") == 0) {
+			/* a journal killed before it got its name: nothing had happened yet */
+			_cleanup_close_ int nfd = openat(rfd, de->d_name, O_RDONLY | O_CLOEXEC);
+			if (nfd >= 0 && flock(nfd, LOCK_EX | LOCK_NB) == 0)
+				unlinkat(rfd, de->d_name, 0);
+			continue;
+		}
 		if (len < 8 || strcmp(de->d_name + len - 8, ".journal") != 0)
 			continue;
 		r = recover_one(rfd, registry, de->d_name, failed ? NULL : err);

@@ -29,14 +29,15 @@ struct xattr_kv {
 
 struct step {
 	enum step_kind kind;
-	char *src;   /* MV: the upper entry (same fs) or the staging name (copy) */
-	char *dst;   /* the live path */
-	char *upper; /* MV copy: the upper entry copied to src while staging; else NULL */
-	char *trash; /* RM: where a dir goes before it is removed */
-	dev_t dev;   /* MV: the object to put in place; RM: the live object planned for */
+	char *src;	/* MV: the upper entry (same fs) or the staging name (copy) */
+	char *dst;	/* the live path */
+	size_t rootlen; /* dst[0..rootlen) is the layer target, below it no symlink is followed */
+	char *upper;	/* MV copy: the upper entry copied to src while staging; else NULL */
+	char *trash;	/* RM: where a dir goes before it is removed */
+	dev_t dev;	/* MV: the object to put in place; RM: the live object planned for */
 	ino_t ino;
-	dev_t odev;  /* MV: the live object it replaces (0/0: none); after an exchange it */
-	ino_t oino;  /* sits at src until removed */
+	dev_t odev; /* MV: the live object it replaces (0/0: none); after an exchange it */
+	ino_t oino; /* sits at src until removed */
 	bool copy;  /* MV: src is a staged copy (filled in while staging) */
 	bool strip; /* MV same fs: strip overlay-private xattrs from dst after the move */
 	/* META */
@@ -62,6 +63,7 @@ struct plan {
 /* plan.c */
 int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error *err);
 void plan_release(struct plan *p);
+void step_release(struct step *s);
 struct step *plan_add(struct plan *p, enum step_kind kind);
 
 /* Overlay encodings. */
@@ -77,8 +79,9 @@ void free_xattrs(struct xattr_kv *x, size_t n);
 /* apply.c */
 /* Remove path and everything below it (no symlink followed). ENOENT is success. */
 int rm_tree(const char *path, struct hs_error *err);
-/* Redo one step (see enum step_kind). */
-int exec_step(const struct step *s, struct hs_error *err);
+/* Redo one step (see enum step_kind). fresh: the first run, right after planning (the
+ * plan's view of the live tree is used to skip checks); recovery passes false. */
+int exec_step(const struct step *s, bool fresh, struct hs_error *err);
 /* Test hook: HS_COMMIT_CRASH_AFTER=N makes the process _exit(86) at the Nth crash point. */
 void crash_point(void);
 void crash_hook_init(void);

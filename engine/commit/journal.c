@@ -1,10 +1,11 @@
 /* The commit journal: the plan written out before anything changes, one line per step.
  *
  *   HSCOMMIT 1 TXID
- *   M SRC DST UPPER|- DEV INO ODEV OINO COPY STRIP   put SRC at DST (over ODEV/OINO)
- *   R DST TRASH DEV INO                     delete DST
- *   A DST MODE UID GID AS ANS MS MNS N {NAME HEXVALUE}*   dir metadata
- *   F DST                                   fix an entry of a subtree moved whole
+ *   M ROOTLEN SRC DST UPPER|- DEV INO ODEV OINO COPY STRIP   put SRC at DST (over ODEV/OINO)
+ *   R ROOTLEN DST TRASH DEV INO                     delete DST
+ *   A ROOTLEN DST MODE UID GID AS ANS MS MNS N {NAME HEXVALUE}*   dir metadata
+ *   F ROOTLEN DST                                   fix an entry of a subtree moved whole
+ * (ROOTLEN: DST's first ROOTLEN bytes are the layer target.)
  *   I IDX DEV INO                           inode of the staged copy of step IDX
  *   SEAL                                    staging done: from here on, roll forward
  *
@@ -69,7 +70,7 @@ int journal_write_plan(int fd, const struct plan *p, struct hs_error *err)
 		const struct step *s = &p->steps[i];
 		switch (s->kind) {
 		case STEP_MV:
-			fputc('M', f);
+			fprintf(f, "%c %zu", 'M', s->rootlen);
 			put_esc(f, s->src);
 			put_esc(f, s->dst);
 			put_esc(f, s->upper);
@@ -78,14 +79,14 @@ int journal_write_plan(int fd, const struct plan *p, struct hs_error *err)
 				(unsigned long long)s->oino, s->copy, s->strip);
 			break;
 		case STEP_RM:
-			fputc('R', f);
+			fprintf(f, "%c %zu", 'R', s->rootlen);
 			put_esc(f, s->dst);
 			put_esc(f, s->trash);
 			fprintf(f, " %llu %llu\n", (unsigned long long)s->dev,
 				(unsigned long long)s->ino);
 			break;
 		case STEP_META:
-			fputc('A', f);
+			fprintf(f, "%c %zu", 'A', s->rootlen);
 			put_esc(f, s->dst);
 			fprintf(f, " %o %u %u %lld %ld %lld %ld %zu", (unsigned)s->mode,
 				(unsigned)s->uid, (unsigned)s->gid, (long long)s->atime.tv_sec,
@@ -98,7 +99,7 @@ int journal_write_plan(int fd, const struct plan *p, struct hs_error *err)
 			fputc('\n', f);
 			break;
 		case STEP_FIX:
-			fputc('F', f);
+			fprintf(f, "%c %zu", 'F', s->rootlen);
 			put_esc(f, s->dst);
 			fputc('\n', f);
 			break;
@@ -239,6 +240,7 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 	case 'M':
 		if (!(s = plan_add(p, STEP_MV)))
 			return -1;
+		s->rootlen = get_num(&cur, 10, &ok);
 		s->src = get_esc(&cur, &ok);
 		s->dst = get_esc(&cur, &ok);
 		s->upper = get_esc(&cur, &ok);
@@ -252,6 +254,7 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 	case 'R':
 		if (!(s = plan_add(p, STEP_RM)))
 			return -1;
+		s->rootlen = get_num(&cur, 10, &ok);
 		s->dst = get_esc(&cur, &ok);
 		s->trash = get_esc(&cur, &ok);
 		s->dev = get_num(&cur, 10, &ok);
@@ -260,6 +263,7 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 	case 'A':
 		if (!(s = plan_add(p, STEP_META)))
 			return -1;
+		s->rootlen = get_num(&cur, 10, &ok);
 		s->dst = get_esc(&cur, &ok);
 		s->mode = get_num(&cur, 8, &ok);
 		s->uid = get_num(&cur, 10, &ok);
@@ -287,6 +291,7 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 	case 'F':
 		if (!(s = plan_add(p, STEP_FIX)))
 			return -1;
+		s->rootlen = get_num(&cur, 10, &ok);
 		s->dst = get_esc(&cur, &ok);
 		return ok && s->dst ? 0 : -1;
 	case 'I': {
@@ -319,7 +324,11 @@ int journal_read(int fd, struct plan *p, bool *sealed, struct hs_error *err)
 	*sealed = false;
 	if (!buf)
 		return hs_error_errno(err, "read journal");
+	/* Killed before the plan was all written (it goes out in one write before anything
+	 * else happens): nothing was staged or changed, there is nothing to undo. */
 	nl = memchr(buf, '\n', len);
+	if (!nl && len < 11 && strncmp(buf, "HSCOMMIT 1 ", len) == 0)
+		return 0;
 	if (!nl || strncmp(buf, "HSCOMMIT 1 ", 11) != 0)
 		return hs_error_set(err, EINVAL, "journal: bad header");
 	*nl = '\0';
@@ -329,8 +338,19 @@ int journal_read(int fd, struct plan *p, bool *sealed, struct hs_error *err)
 	while ((nl = memchr(cur, '\n', len - (size_t)(cur - buf)))) {
 		*nl = '\0';
 		lineno++;
-		if (*sealed || parse_line(p, cur, sealed) < 0)
+		if (*sealed)
 			return hs_error_set(err, EINVAL, "journal: bad line %zu", lineno);
+		size_t before = p->n;
+		if (parse_line(p, cur, sealed) < 0) {
+			/* the half-read step goes (plan_release frees what it holds) */
+			while (p->n > before)
+				step_release(&p->steps[--p->n]);
+			/* Torn plan: staging had not begun. Sealed journals are written whole. */
+			if (!memmem(nl + 1, len - (size_t)(nl + 1 - buf), "\nSEAL\n", 6) &&
+			    strncmp(nl + 1, "SEAL\n", 5) != 0)
+				return 0;
+			return hs_error_set(err, EINVAL, "journal: bad line %zu", lineno);
+		}
 		cur = nl + 1;
 	}
 	return 0;

@@ -8,7 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -69,6 +72,7 @@ struct xinfo {
 	bool private_; /* some overlay-private xattr is set */
 	bool opaque;   /* overlay.opaque = "y" ("x" only says the dir holds xattr whiteouts) */
 	bool xwhiteout;
+	const char *unsupported; /* redirect or metacopy: the data lives in a lower layer */
 };
 
 static int upper_xinfo(const char *path, struct xinfo *xi, struct hs_error *err)
@@ -94,6 +98,11 @@ static int upper_xinfo(const char *path, struct xinfo *xi, struct hs_error *err)
 				xi->opaque = true;
 		} else if (strcmp(rest, "whiteout") == 0) {
 			xi->xwhiteout = true;
+		} else if (strcmp(rest, "redirect") == 0) {
+			xi->unsupported =
+			    "a redirect dir (mount the overlay with redirect_dir=off)";
+		} else if (strcmp(rest, "metacopy") == 0) {
+			xi->unsupported = "a metacopy file (mount the overlay with metacopy=off)";
 		}
 	}
 	return 0;
@@ -194,6 +203,34 @@ static bool xattrs_equal(const struct xattr_kv *a, size_t na, const struct xattr
 	return true;
 }
 
+/* The mount a file is on: rename(2) works only within one mount (two mounts of one file
+ * system, a bind mount say, still give EXDEV). Falls back to the device number. */
+static uint64_t mount_of(int dfd, const char *path, const struct stat *st)
+{
+	struct statx sx;
+
+	if (statx(dfd, path, AT_SYMLINK_NOFOLLOW | (path[0] ? 0 : AT_EMPTY_PATH), STATX_MNT_ID,
+		  &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID))
+		return sx.stx_mnt_id;
+	return (uint64_t)st->st_dev | (1ULL << 63);
+}
+
+/* lstat of name in dfd, and the mount it is on (see mount_of). */
+static int lstat_mnt(int dfd, const char *name, struct stat *st, uint64_t *mnt)
+{
+	struct statx sx;
+
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = sx.stx_mode;
+	st->st_ino = sx.stx_ino;
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	*mnt = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : (uint64_t)st->st_dev | (1ULL << 63);
+	return 0;
+}
+
 struct step *plan_add(struct plan *p, enum step_kind kind)
 {
 	if (p->n == p->cap) {
@@ -209,16 +246,20 @@ struct step *plan_add(struct plan *p, enum step_kind kind)
 	return &p->steps[p->n++];
 }
 
+void step_release(struct step *s)
+{
+	free(s->src);
+	free(s->dst);
+	free(s->upper);
+	free(s->trash);
+	free_xattrs(s->xattrs, s->nxattrs);
+	memset(s, 0, sizeof(*s));
+}
+
 void plan_release(struct plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		struct step *s = &p->steps[i];
-		free(s->src);
-		free(s->dst);
-		free(s->upper);
-		free(s->trash);
-		free_xattrs(s->xattrs, s->nxattrs);
-	}
+	for (size_t i = 0; i < p->n; i++)
+		step_release(&p->steps[i]);
 	free(p->steps);
 	p->steps = NULL;
 	p->n = p->cap = 0;
@@ -331,6 +372,10 @@ static int scan_new(struct plan *p, const char *udir, const char *ldir, bool fix
 
 		if (!up || !lp || upper_xinfo(up, &xi, err) < 0)
 			goto fail;
+		if (xi.unsupported) {
+			hs_error_set(err, ENOTSUP, "%s is %s", up, xi.unsupported);
+			goto fail;
+		}
 		wh = (S_ISCHR(e[i].st.st_mode) && e[i].st.st_rdev == 0) ||
 		     (S_ISREG(e[i].st.st_mode) && e[i].st.st_size == 0 && xi.xwhiteout);
 		if (!wh) {
@@ -360,11 +405,13 @@ fail:
 }
 
 static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, const char *ldir,
-		    dev_t udev, bool root, struct hs_error *err);
+		    uint64_t umnt, bool root, struct hs_error *err);
 
-static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ldfd,
-		      const struct entry *e, bool copy, dev_t udev, int pass, struct hs_error *err)
+static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ldfd, dev_t ldev,
+		      uint64_t lmnt_dir, const struct entry *e, bool copy, uint64_t umnt, int pass,
+		      struct hs_error *err)
 {
+	uint64_t lmnt;
 	_cleanup_free_ char *up = join(udir, e->name);
 	_cleanup_free_ char *lp = join(ldir, e->name);
 	struct stat l;
@@ -379,9 +426,14 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 	/* Deletions first, then additions: pass 0 takes whiteouts, pass 1 the rest. */
 	if ((pass == 0) != wh)
 		return 0;
-	live = fstatat(ldfd, e->name, &l, AT_SYMLINK_NOFOLLOW) == 0;
+	live = lstat_mnt(ldfd, e->name, &l, &lmnt) == 0;
 	if (!live && errno != ENOENT)
 		return hs_error_errno(err, "stat %s", lp);
+	/* A mount point cannot be renamed over or removed: refuse before anything changes
+	 * (a merged dir that is a mount point is fine, its entries are copied in). */
+	if (live && (l.st_dev != ldev || lmnt != lmnt_dir) &&
+	    !(S_ISDIR(e->st.st_mode) && S_ISDIR(l.st_mode) && !xi.opaque && !wh))
+		return hs_error_set(err, EBUSY, "cannot replace the mount point %s", lp);
 
 	if (wh) {
 		if (!live)
@@ -398,7 +450,7 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 		return s->trash ? 0 : hs_error_set(err, ENOMEM, "plan %s", up);
 	}
 	if (S_ISDIR(e->st.st_mode) && live && S_ISDIR(l.st_mode) && !xi.opaque)
-		return plan_dir(p, up, &e->st, lp, udev, false, err);
+		return plan_dir(p, up, &e->st, lp, umnt, false, err);
 
 	idx = p->n;
 	if (!(s = plan_add(p, STEP_MV)))
@@ -437,20 +489,22 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 
 /* Merge the upper dir udir into the existing live dir ldir. */
 static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, const char *ldir,
-		    dev_t udev, bool root, struct hs_error *err)
+		    uint64_t umnt, bool root, struct hs_error *err)
 {
 	_cleanup_close_ int ldfd = open(ldir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct entry *e = NULL;
 	size_t n = 0, before = p->n;
 	struct stat ls;
+	uint64_t lmnt;
 	bool copy;
 	int r = -1;
 
 	if (ldfd < 0 || fstat(ldfd, &ls) < 0)
 		return hs_error_errno(err, "open %s", ldir);
-	/* A live dir on another file system than the upper (a nested mount, or a scratch
-	 * upper) cannot take a rename: its entries are copied in. */
-	copy = (p->flags & HS_COMMIT_COPY) || ls.st_dev != udev;
+	/* A live dir on another mount than the upper (a nested mount, a scratch upper, a bind
+	 * mount) cannot take a rename: its entries are copied in. */
+	lmnt = mount_of(ldfd, "", &ls);
+	copy = (p->flags & HS_COMMIT_COPY) || lmnt != umnt;
 	if (read_dir(udir, &e, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -461,12 +515,17 @@ static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, co
 		}
 		if (upper_xinfo(up, &e[i].xi, err) < 0)
 			goto out;
+		if (e[i].xi.unsupported) {
+			hs_error_set(err, ENOTSUP, "%s is %s", up, e[i].xi.unsupported);
+			goto out;
+		}
 		e[i].wh = (S_ISCHR(e[i].st.st_mode) && e[i].st.st_rdev == 0) ||
 			  (S_ISREG(e[i].st.st_mode) && e[i].st.st_size == 0 && e[i].xi.xwhiteout);
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++)
-			if (plan_entry(p, udir, ldir, ldfd, &e[i], copy, udev, pass, err) < 0)
+			if (plan_entry(p, udir, ldir, ldfd, ls.st_dev, lmnt, &e[i], copy, umnt,
+				       pass, err) < 0)
 				goto out;
 	/* Refuse before touching anything when a dir we must change is not writable. */
 	for (size_t i = before; i < p->n; i++) {
@@ -510,6 +569,7 @@ out:
 int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error *err)
 {
 	struct stat us, ts;
+	size_t before;
 
 	if (!l->upper || !l->target || l->upper[0] != '/' || l->target[0] != '/')
 		return hs_error_set(err, EINVAL, "commit layer: upper and target must be absolute");
@@ -523,8 +583,11 @@ int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error 
 		return hs_error_set(err, ENOTDIR, "target %s", l->target);
 	if (us.st_dev == ts.st_dev && us.st_ino == ts.st_ino)
 		return hs_error_set(err, EINVAL, "upper %s is the target itself", l->upper);
-	if (plan_dir(p, l->upper, &us, l->target, us.st_dev, true, err) < 0)
+	before = p->n;
+	if (plan_dir(p, l->upper, &us, l->target, mount_of(AT_FDCWD, l->upper, &us), true, err) < 0)
 		return hs_error_prefix(err, "commit %s onto %s", l->upper, l->target);
+	for (size_t i = before; i < p->n; i++)
+		p->steps[i].rootlen = strlen(l->target);
 	return 0;
 }
 
@@ -598,7 +661,8 @@ int hs_commit_summary(const struct hs_commit_layer *layers, size_t n, FILE *out,
 		}
 		for (size_t i = 0; i < p.n; i++) {
 			const struct step *s = &p.steps[i];
-			static const char *words[] = {"", "added", "modified", "deleted", "replaced"};
+			static const char *words[] = {"", "added", "modified", "deleted",
+						      "replaced"};
 
 			if (s->change == CH_NONE)
 				continue;

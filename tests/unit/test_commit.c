@@ -37,7 +37,7 @@ START_TEST(commit_each_upper_kind_over_each_live_kind)
 {
 	int u = _i % U_NKINDS, l = (_i / U_NKINDS) % L_NKINDS;
 	unsigned flags = _i / (U_NKINDS * L_NKINDS) ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	const char *n = K("%s/live/n", b), *un = K("%s/upper/n", b);
 	struct hs_error err = HS_ERROR_INIT;
@@ -135,7 +135,7 @@ START_TEST(commit_each_upper_kind_over_each_live_kind)
 	struct dirent *de;
 	while ((de = readdir(d)))
 		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-				      !strcmp(de->d_name, "keep") || !strcmp(de->d_name, "n"),
+				  !strcmp(de->d_name, "keep") || !strcmp(de->d_name, "n"),
 			      "left behind: %s", de->d_name);
 	closedir(d);
 	/* Copy mode leaves the upper as it was; rename mode consumed the entry (a whiteout
@@ -151,7 +151,7 @@ END_TEST
 /* try dropped these: chmod/chown/xattr/times of an existing dir reach the live dir. */
 START_TEST(commit_existing_dir_metadata_applied)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	struct timespec ts[2] = {{1000000000, 5}, {1234567890, 123456789}};
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(commit_hard_links_stay_linked)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	struct stat s1, s2, s3, s4;
@@ -229,7 +229,7 @@ END_TEST
 START_TEST(commit_xattrs_kept_overlay_ones_stripped)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char v[16];
@@ -263,13 +263,13 @@ START_TEST(commit_xattrs_kept_overlay_ones_stripped)
 }
 END_TEST
 
-static const char *odd[] = {"new\nline", "sp ace", "%41", "-", "\x01\x7f\xff", "tab\there",
-			    "back\\slash"};
+static const char *odd[] = {"new\nline",    "sp ace",	 "%41",	       "-",
+			    "\x01\x7f\xff", "tab\there", "back\\slash"};
 
 START_TEST(commit_odd_names)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *sum = NULL;
@@ -315,7 +315,7 @@ END_TEST
  * special files and metadata; the result equals a same-fs commit of the same upper. */
 START_TEST(commit_across_filesystems)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *ref = K("%s/ref", b), *mnt = K("%s/mnt", b);
 	const char *lv = K("%s/mnt/live", b);
 	struct hs_error err = HS_ERROR_INIT;
@@ -371,9 +371,133 @@ START_TEST(commit_across_filesystems)
 }
 END_TEST
 
+/* A mount point in the live tree cannot be deleted or replaced: refused before any change;
+ * merging into it (copying, as it is another fs) works. */
+START_TEST(commit_refuses_to_replace_a_mount_point)
+{
+	const char *b = SCRATCH();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		HS_SKIP("no private mount namespace: %s", strerror(errno));
+	mkd(up);
+	mkd(lv);
+	mkd(P("%s/mnt", lv));
+	if (mount("tmpfs", P("%s/mnt", lv), "tmpfs", 0, "size=1m") < 0)
+		HS_SKIP("cannot mount a tmpfs: %s", strerror(errno));
+	wfile(P("%s/a", lv), "a");
+	wfile(P("%s/a", up), "changed");
+	mkwhiteout(P("%s/mnt", up));
+	ck_assert_int_eq(commit1(up, lv, 0, &err), -1);
+	ck_assert_int_eq(err.code, EBUSY);
+	ck_assert_msg(strstr(err.msg, P("%s/mnt", lv)), "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/upper/a", b), F_OK), 0);
+	unlink(P("%s/mnt", up));
+	mkd(P("%s/mnt", up));
+	wfile(P("%s/mnt/in", up), "in");
+	ck_assert_msg(commit1(up, lv, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/mnt/in", lv), F_OK), 0);
+	ck_assert_int_eq(umount(P("%s/mnt", lv)), 0);
+	rm_rf(b);
+}
+END_TEST
+
+/* A bind mount of the same file system is another mount: rename gives EXDEV there, so the
+ * entries are copied; a bind mount point inside the target is refused like any mount point. */
+START_TEST(commit_onto_a_bind_mount_copies)
+{
+	const char *b = SCRATCH();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b), *bind = K("%s/bind", b);
+	struct hs_error err = HS_ERROR_INIT;
+	struct stat st;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		HS_SKIP("no private mount namespace: %s", strerror(errno));
+	mkd(up);
+	mkd(lv);
+	mkd(bind);
+	mkd(P("%s/sub", lv));
+	mkd(P("%s/elsewhere", b));
+	ck_assert_int_eq(mount(lv, bind, NULL, MS_BIND, NULL), 0);
+	ck_assert_int_eq(mount(P("%s/elsewhere", b), P("%s/sub", lv), NULL, MS_BIND, NULL), 0);
+	mkd(P("%s/d", up));
+	wfile(P("%s/d/f", up), "f");
+	wfile(P("%s/g", up), "g");
+	ck_assert_msg(commit1(up, bind, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(stat(P("%s/d/f", lv), &st), 0);
+	ck_assert_int_eq(stat(P("%s/g", lv), &st), 0);
+	mkwhiteout(P("%s/sub", up));
+	ck_assert_int_eq(commit1(up, bind, 0, &err), -1);
+	ck_assert_int_eq(err.code, EBUSY);
+	rm_rf(P("%s/sub", up));
+	ck_assert_int_eq(umount(P("%s/sub", lv)), 0);
+	ck_assert_int_eq(umount(bind), 0);
+	rm_rf(b);
+}
+END_TEST
+
+/* An ordinary user commits their own sandbox (user.overlay.* names, no chown possible). */
+START_TEST(commit_as_an_ordinary_user)
+{
+	unsigned flags = _i ? HS_COMMIT_COPY : 0;
+	const char *b = SCRATCH();
+	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
+	char *want, *got;
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0)
+		HS_SKIP("needs root to switch to another user");
+	ck_assert_int_eq(chmod(b, 0755), 0);
+	ck_assert_int_eq(chown(b, 65534, 65534), 0);
+	ck_assert_int_eq(chown(P("%s/state", b), 65534, 65534), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct hs_error err = HS_ERROR_INIT;
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		mkd(up);
+		mkd(lv);
+		mkd(P("%s/d", lv));
+		wfile(P("%s/d/old", lv), "old");
+		wfile(P("%s/f", lv), "f");
+		mkd(P("%s/d", up));
+		ck_assert_int_eq(chmod(P("%s/d", up), 0700), 0);
+		setx(P("%s/d", up), "user.overlay.impure", "y");
+		wfile(P("%s/d/new", up), "new");
+		wfile(P("%s/d/old", up), "");
+		setx(P("%s/d/old", up), "user.overlay.whiteout", "");
+		wfile(P("%s/f", up), "changed");
+		setx(P("%s/f", up), "user.overlay.origin", "");
+		mkd(P("%s/nd", up));
+		setx(P("%s/nd", up), "user.overlay.opaque", "y");
+		wfile(P("%s/nd/x", up), "x");
+		if (commit1(up, lv, flags, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			_exit(4);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	want = NULL;
+	got = tree_dump(lv, 0);
+	ck_assert_msg(strstr(got, "/d 040700 65534:65534\n/d/new 100644 65534:65534 size=3"), "%s",
+		      got);
+	ck_assert_msg(!strstr(got, "/d/old"), "%s", got);
+	ck_assert_msg(strstr(got, "/f 100644 65534:65534 size=7"), "%s", got);
+	ck_assert_msg(strstr(got, "/nd/x 100644"), "%s", got);
+	ck_assert_msg(!strstr(got, "overlay"), "%s", got);
+	free(want);
+	free(got);
+	rm_rf(b);
+}
+END_TEST
+
 START_TEST(summary_collapses_new_subtrees)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *sum = NULL;
@@ -420,7 +544,7 @@ END_TEST
 
 START_TEST(bad_input_is_refused_untouched)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *before;
@@ -441,6 +565,21 @@ START_TEST(bad_input_is_refused_untouched)
 	ck_assert_int_eq(err.code, EINVAL);
 	ck_assert_int_eq(commit1(b, P("%s/missing", b), 0, &err), -1);
 	ck_assert_int_eq(err.code, ENOENT);
+	/* data that lives in a lower layer (metacopy, redirect) cannot be committed from the
+	 * upper alone: refused, naming the entry */
+	mkd(up);
+	wfile(P("%s/meta", up), "");
+	setx(P("%s/meta", up), "trusted.overlay.metacopy", "");
+	ck_assert_int_eq(commit1(up, lv, 0, &err), -1);
+	ck_assert_int_eq(err.code, ENOTSUP);
+	ck_assert_msg(strstr(err.msg, "metacopy"), "%s", err.msg);
+	unlink(P("%s/meta", up));
+	mkd(P("%s/nd", up));
+	mkd(P("%s/nd/moved", up));
+	setx(P("%s/nd/moved", up), "trusted.overlay.redirect", "/x");
+	ck_assert_int_eq(commit1(up, lv, 0, &err), -1);
+	ck_assert_int_eq(err.code, ENOTSUP);
+	ck_assert_msg(strstr(err.msg, "redirect"), "%s", err.msg);
 	char *after = tree_dump(lv, DUMP_DIR_MTIME);
 	ck_assert_tree_eq(before, after);
 	free(before);
@@ -453,7 +592,7 @@ END_TEST
  * change, with the dir named. */
 START_TEST(commit_without_permission_changes_nothing)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	char *before;
 	pid_t pid;
@@ -498,7 +637,7 @@ END_TEST
 
 START_TEST(several_layers_stacked_on_one_target)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *u1 = K("%s/u1", b), *u2 = K("%s/u2", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char buf[8] = {0};
@@ -532,7 +671,7 @@ END_TEST
  * entries delete. */
 START_TEST(commit_opaque_x_merges)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *up = K("%s/upper", b), *lv = K("%s/live", b);
 	struct hs_error err = HS_ERROR_INIT;
 
@@ -557,7 +696,7 @@ END_TEST
 
 START_TEST(recover_with_nothing_to_do_is_cheap)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	struct hs_error err = HS_ERROR_INIT;
 	struct timespec t0, t1;
 
@@ -588,6 +727,9 @@ Suite *hs_test_suite(void)
 	tcase_add_loop_test(tc, commit_xattrs_kept_overlay_ones_stripped, 0, 2);
 	tcase_add_loop_test(tc, commit_odd_names, 0, 2);
 	tcase_add_test(tc, commit_across_filesystems);
+	tcase_add_test(tc, commit_refuses_to_replace_a_mount_point);
+	tcase_add_test(tc, commit_onto_a_bind_mount_copies);
+	tcase_add_loop_test(tc, commit_as_an_ordinary_user, 0, 2);
 	tcase_add_test(tc, summary_collapses_new_subtrees);
 	tcase_add_test(tc, bad_input_is_refused_untouched);
 	tcase_add_test(tc, commit_without_permission_changes_nothing);

@@ -95,7 +95,7 @@ static void fresh(const char *b)
 START_TEST(commit_killed_at_every_step_recovers_whole)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lv = K("%s/live", b), *up = K("%s/upper", b);
 	const char *jdir = _i ? K("%s/jdir", b) : NULL;
 	struct hs_error err = HS_ERROR_INIT;
@@ -128,14 +128,15 @@ START_TEST(commit_killed_at_every_step_recovers_whole)
 		if (strcmp(now, before) == 0) {
 			/* rolled back: the upper is as it was too, ready for another try */
 			char *u = tree_dump(up, 0);
-			ck_assert_msg(strcmp(u, upper_before) == 0, "crash point %ld: upper changed",
-				      k);
+			ck_assert_msg(strcmp(u, upper_before) == 0,
+				      "crash point %ld: upper changed", k);
 			free(u);
 			rolled_back++;
 		} else {
-			ck_assert_msg(strcmp(now, after) == 0,
-				      "crash point %ld: neither old nor new:\n--- new\n%s--- got\n%s",
-				      k, after, now);
+			ck_assert_msg(
+			    strcmp(now, after) == 0,
+			    "crash point %ld: neither old nor new:\n--- new\n%s--- got\n%s", k,
+			    after, now);
 			finished++;
 		}
 		free(now);
@@ -157,7 +158,7 @@ END_TEST
 START_TEST(recovery_killed_at_every_step_recovers_whole)
 {
 	unsigned flags = _i ? HS_COMMIT_COPY : 0;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lv = K("%s/live", b), *up = K("%s/upper", b);
 	struct hs_error err = HS_ERROR_INIT;
 	char *after;
@@ -187,8 +188,8 @@ START_TEST(recovery_killed_at_every_step_recovers_whole)
 		ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err),
 				 WEXITSTATUS(st) == 0 ? 0 : 1);
 		now = tree_dump(lv, 0);
-		ck_assert_msg(strcmp(now, after) == 0, "recovery crash %ld:\n--- new\n%s--- got\n%s",
-			      j, after, now);
+		ck_assert_msg(strcmp(now, after) == 0,
+			      "recovery crash %ld:\n--- new\n%s--- got\n%s", j, after, now);
 		free(now);
 		if (WEXITSTATUS(st) == 0)
 			break;
@@ -204,7 +205,7 @@ END_TEST
 START_TEST(hs_start_recovers_an_interrupted_commit)
 {
 	const char *hs = getenv("HS");
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lv = K("%s/live", b), *up = K("%s/upper", b);
 	char *after, *now, line[512] = {0};
 	FILE *p;
@@ -237,7 +238,7 @@ END_TEST
 /* A journal whose commit is still running (its lock held) is left alone. */
 START_TEST(recover_skips_a_running_commit)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	struct hs_error err = HS_ERROR_INIT;
 	int fd;
 
@@ -248,9 +249,9 @@ START_TEST(recover_skips_a_running_commit)
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(hs_commit_recover(P("%s/state", b), &err) == 0 &&
-				      access(P("%s/state/commits/hs-commit.x.journal", b), F_OK) == 0
-			      ? 0
-			      : 1);
+			      access(P("%s/state/commits/hs-commit.x.journal", b), F_OK) == 0
+			  ? 0
+			  : 1);
 	int st;
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
@@ -258,6 +259,67 @@ START_TEST(recover_skips_a_running_commit)
 	/* once the lock is gone, the (empty, unsealed) journal is recovered and removed */
 	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), 1);
 	ck_assert_int_eq(access(P("%s/state/commits/hs-commit.x.journal", b), F_OK), -1);
+	rm_rf(b);
+}
+END_TEST
+
+/* Killed between creating the journal and writing the plan (no crash point there: a real
+ * kill -9 can still land there): an empty or torn journal means nothing happened yet. A
+ * sealed journal that does not parse is kept aside as .bad and reported. */
+START_TEST(recover_torn_and_bad_journals)
+{
+	const char *b = SCRATCH();
+	const char *reg = K("%s/state/commits", b);
+	struct hs_error err = HS_ERROR_INIT;
+
+	mkd(reg);
+	wfile(P("%s/hs-commit.a.journal", reg), "");
+	wfile(P("%s/hs-commit.z.new", reg), "");
+	wfile(P("%s/hs-commit.b.journal", reg), "HSCOM");
+	/* the torn one names a staged copy: the rollback removes it, beneath its target */
+	mkd(P("%s/x", b));
+	wfile(P("%s/x/a", b), "staged");
+	wfile(P("%s/hs-commit.c.journal", reg),
+	      P("HSCOMMIT 1 c\nM %zu %s/x/a %s/x/b - 1 2 0 0 1 0\nM 2 /x/a /x/", strlen(b) + 2, b,
+		b));
+	ck_assert_msg(hs_commit_recover(P("%s/state", b), &err) == 3, "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/hs-commit.a.journal", reg), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/hs-commit.z.new", reg), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/hs-commit.c.journal", reg), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/x/a", b), F_OK), -1);
+	wfile(P("%s/hs-commit.d.journal", reg), "HSCOMMIT 1 d\nQ nonsense\nSEAL\n");
+	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), -1);
+	ck_assert_msg(strstr(err.msg, "bad line 2"), "%s", err.msg);
+	ck_assert_int_eq(access(P("%s/hs-commit.d.journal.bad", reg), F_OK), 0);
+	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), 0);
+	rm_rf(b);
+}
+END_TEST
+
+/* A live dir swapped for a symlink between plan and commit (here: in a journal being
+ * recovered) does not send the rename elsewhere. */
+START_TEST(commit_does_not_follow_a_swapped_in_symlink)
+{
+	const char *b = SCRATCH();
+	const char *reg = K("%s/state/commits", b);
+	struct hs_error err = HS_ERROR_INIT;
+	struct stat st;
+
+	mkd(reg);
+	mkd(P("%s/upper", b));
+	mkd(P("%s/live", b));
+	mkd(P("%s/outside", b));
+	wfile(P("%s/upper/f", b), "f");
+	ck_assert_int_eq(symlink(P("%s/outside", b), P("%s/live/d", b)), 0);
+	ck_assert_int_eq(stat(P("%s/upper/f", b), &st), 0);
+	wfile(P("%s/hs-commit.s.journal", reg),
+	      P("HSCOMMIT 1 s\nM %zu %s/upper/f %s/live/d/f - %llu %llu 0 0 0 0\nSEAL\n",
+		strlen(b) + 5, b, b, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino));
+	ck_assert_int_eq(hs_commit_recover(P("%s/state", b), &err), -1);
+	ck_assert_msg(strstr(err.msg, P("%s/live/d/f", b)), "%s", err.msg);
+	ck_assert_int_eq(err.code, ELOOP);
+	ck_assert_int_eq(access(P("%s/outside/f", b), F_OK), -1);
+	ck_assert_int_eq(access(P("%s/upper/f", b), F_OK), 0);
 	rm_rf(b);
 }
 END_TEST
@@ -272,6 +334,8 @@ Suite *hs_test_suite(void)
 	tcase_add_loop_test(tc, recovery_killed_at_every_step_recovers_whole, 0, 2);
 	tcase_add_test(tc, hs_start_recovers_an_interrupted_commit);
 	tcase_add_test(tc, recover_skips_a_running_commit);
+	tcase_add_test(tc, recover_torn_and_bad_journals);
+	tcase_add_test(tc, commit_does_not_follow_a_swapped_in_symlink);
 	suite_add_tcase(s, tc);
 	return s;
 }

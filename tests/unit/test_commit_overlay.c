@@ -98,7 +98,7 @@ START_TEST(commit_equals_what_overlayfs_showed)
 {
 	unsigned flags = (_i & 1) ? HS_COMMIT_COPY : 0;
 	bool userxattr = _i & 2;
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lo = K("%s/lower", b), *up = K("%s/upper", b), *wk = K("%s/work", b);
 	const char *m = K("%s/merged", b);
 	struct hs_error err = HS_ERROR_INIT;
@@ -114,7 +114,8 @@ START_TEST(commit_equals_what_overlayfs_showed)
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,metacopy=off,index=off%s",
 		 lo, up, wk, userxattr ? ",userxattr" : ",redirect_dir=off");
 	if (mount("overlay", m, "overlay", 0, opts) < 0)
-		HS_SKIP("cannot mount overlayfs%s: %s", userxattr ? " (userxattr)" : "", strerror(errno));
+		HS_SKIP("cannot mount overlayfs%s: %s", userxattr ? " (userxattr)" : "",
+			strerror(errno));
 	change(m);
 	shown = tree_dump(m, DUMP_DIR_MTIME);
 	ck_assert_int_eq(umount(m), 0);
@@ -132,7 +133,7 @@ END_TEST
 /* The summary of a real upper names each change once, collapsing the new dir. */
 START_TEST(summary_of_a_real_upper)
 {
-	const char *b = scratch();
+	const char *b = SCRATCH();
 	const char *lo = K("%s/lower", b), *up = K("%s/upper", b), *wk = K("%s/work", b);
 	const char *m = K("%s/merged", b);
 	struct hs_error err = HS_ERROR_INIT;
