@@ -144,6 +144,8 @@ static int cover_dir(struct planner *pl, const char *dir, struct libmnt_fs **kid
 	 * could not have changed it anyway, apart from what lies in its sub-mounts). */
 	if (!d && errno == EACCES)
 		return add_step(pl, SB_RBIND, dir);
+	if (!d && errno == ENOENT)
+		return 0; /* gone while we looked (someone's mount went away) */
 	if (!d)
 		return hs_error_errno(pl->err, "read %s", dir);
 	if (add_step(pl, SB_SKEL, dir) < 0) {

@@ -838,8 +838,10 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 		/* Out of our reach (below a dir we may not enter): it stays as it is, inside the
 		 * read-only bind of what holds it. */
 		struct stat tst;
-		if (!hidden && stat(sb->steps[i].target, &tst) < 0 && errno == EACCES)
-			hidden = true;
+		if (!hidden && stat(sb->steps[i].target, &tst) < 0 &&
+		    (errno == EACCES || (errno == ENOENT && i > 0)))
+			hidden =
+			    true; /* (ENOENT: unmounted and removed since mountinfo was read) */
 		if (hidden)
 			free(sb->steps[i].target); /* no upper yet */
 		else
