@@ -346,7 +346,7 @@ static bool build_hide(struct runctx *c, size_t i, char *layer, size_t n)
 
 /* A skeleton of live dir t in DIR/t/s<i>: its subdirs (empty), symlinks, and empty
  * stand-ins for other entries, which bind_skel_files covers with read-only binds. */
-static void build_skel(struct runctx *c, size_t i, char *skel, size_t n)
+static bool build_skel(struct runctx *c, size_t i, char *skel, size_t n)
 {
 	const char *t = c->sb->steps[i].target;
 	DIR *d = opendir(t);
@@ -354,6 +354,8 @@ static void build_skel(struct runctx *c, size_t i, char *skel, size_t n)
 	struct stat st;
 	int sfd;
 
+	if (!d && errno == ENOENT)
+		return false; /* gone since the plan was made */
 	pfmt(skel, n, "%s/s%zu", c->tmp, i);
 	if (!d || mkdir(skel, 0755) < 0)
 		child_fail(c->errfd, errno, "skeleton of %s", t);
@@ -391,6 +393,7 @@ static void build_skel(struct runctx *c, size_t i, char *skel, size_t n)
 	}
 	closedir(d);
 	close(sfd);
+	return true;
 }
 
 static void bind_skel_files(struct runctx *c, size_t i, const char *dest)
@@ -437,7 +440,8 @@ static int prepare_step(struct runctx *c, size_t i)
 	bool has_hide = build_hide(c, i, hide, sizeof(hide));
 	const char *live = s->target;
 	if (s->kind == SB_SKEL) {
-		build_skel(c, i, skel, sizeof(skel));
+		if (!build_skel(c, i, skel, sizeof(skel)))
+			return -1;
 		live = skel;
 	}
 	if (s->n_stack) {

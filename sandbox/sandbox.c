@@ -490,6 +490,12 @@ static int place_step(struct hs_sandbox *sb, size_t i, dev_t dir_dev, dev_t *dev
 	struct stat st;
 	char *name = strrchr(sb->dir, '/') + 1;
 
+	if (stat(s->target, &st) < 0 && errno == ENOENT && i > 0) {
+		/* Gone since mountinfo was read (someone's mount and its dir). Should it come
+		 * back before the run, it is passed through read-only; if not, skipped. */
+		s->kind = SB_RBIND;
+		return 0;
+	}
 	if (stat(s->target, &st) < 0)
 		return hs_error_errno(err, "mount %s", s->target);
 	if (st.st_dev != dir_dev) {
@@ -857,7 +863,8 @@ struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct 
 			continue;
 		if (place_step(sb, i, st.st_dev, devs, places, err) < 0)
 			goto fail;
-		copy_root_attrs(&sb->steps[i]);
+		if (sb->steps[i].upper)
+			copy_root_attrs(&sb->steps[i]);
 	}
 	for (size_t i = 0; i < sb->n_steps; i++)
 		free(places[i]);
