@@ -35,9 +35,9 @@ struct hs_sandbox_options {
 
 /* Run flags. */
 #define HS_SANDBOX_IDLE 0x1u /* SCHED_IDLE, nice 19, oom_score_adj 1000 */
-#define HS_SANDBOX_TTY                                                                             \
-	0x2u /* give the command the caller's /dev/tty (interactive use only:                      \
-	      * speculative runs must not reach the terminal) */
+/* Give the command the caller's /dev/tty and the host's ptys (interactive use only:
+ * speculative runs must not reach the terminal). */
+#define HS_SANDBOX_TTY 0x2u
 
 struct hs_sandbox_cmd {
 	char *const *argv;   /* argv[0] is looked up in envp's PATH when it has no '/' */
@@ -49,8 +49,7 @@ struct hs_sandbox_cmd {
 	size_t n_keep_fds;
 	unsigned flags; /* HS_SANDBOX_IDLE, HS_SANDBOX_TTY */
 	/* Called in the command's process (a child of the sandbox's init) after fds, cwd and
-	 * priority are set,
-	 * right before execve. Returns 0, or -1 (the command then exits with status 125 after
+	 * priority are set, right before execve. Returns 0, or -1 (the command then exits with status 125 after
 	 * printing "hs: sandbox: pre-exec hook failed" to its stderr). */
 	int (*pre_exec)(void *arg);
 	void *pre_exec_arg;
