@@ -49,8 +49,8 @@ struct hs_sandbox_cmd {
 	size_t n_keep_fds;
 	unsigned flags; /* HS_SANDBOX_IDLE, HS_SANDBOX_TTY */
 	/* Called in the command's process (a child of the sandbox's init) after fds, cwd and
-	 * priority are set, right before execve. Returns 0, or -1 (the command then exits with status 125 after
-	 * printing "hs: sandbox: pre-exec hook failed" to its stderr). */
+	 * priority are set, right before execve. Returns 0, or -1 (the command then exits with
+	 * status 125 after printing "hs: sandbox: pre-exec hook failed" to its stderr). */
 	int (*pre_exec)(void *arg);
 	void *pre_exec_arg;
 };
