@@ -102,6 +102,7 @@ static int trace_loop(struct hs_tracer *t)
 		e->started = true;
 		switch (event) {
 		case PTRACE_EVENT_SECCOMP:
+			e->saw_seccomp = true;
 			seccomp_stop(t, tid);
 			break;
 		case PTRACE_EVENT_FORK:
@@ -130,6 +131,14 @@ static int trace_loop(struct hs_tracer *t)
 			ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
 			if ((pid_t)former != tid)
 				task_dead(t, task_get(t, (pid_t)former, false));
+			/* Every execve is trapped: an exec without a seccomp stop means a filter
+			 * above ours overrides RET_TRACE (an outer USER_NOTIF with the continue
+			 * flag does), and our records are incomplete. Never silently. */
+			if (!e->saw_seccomp)
+				hs_rec_flag(t, HS_TRACER_FLAG_LOST,
+					    "exec without a seccomp stop: an outer seccomp filter "
+					    "hides syscalls from the ptrace backend");
+			e->saw_seccomp = false;
 			hs_cwd_clear(t);
 			ptrace(PTRACE_CONT, tid, 0, 0);
 			break;

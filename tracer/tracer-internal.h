@@ -66,6 +66,7 @@ struct task_entry {
 	bool live, started;
 	bool announced;	   /* its parent's fork/clone event was seen */
 	bool initial_done; /* its first (attach) stop was seen */
+	bool saw_seccomp;  /* a seccomp stop since its last exec */
 };
 
 /* Program exported once per process per backend. */

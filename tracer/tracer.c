@@ -236,7 +236,11 @@ static int shell_status(int st)
 
 int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error *err)
 {
-	_cleanup_close_ int pidfd = hs_pidfd_open(child, 0);
+	/* ptrace: the kernel treats a wait by the tracer's thread group on a tracee as a
+	 * ptrace wait, which would steal the stops meant for the tracer thread. Wait for
+	 * nothing until the tracer thread is done (every task detached at its exit). */
+	bool ptraced = t->used == HS_TRACER_PTRACE;
+	_cleanup_close_ int pidfd = ptraced ? -1 : hs_pidfd_open(child, 0);
 	bool reaped = false, echild = false;
 	int rc;
 
@@ -244,8 +248,9 @@ int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error
 	for (;;) {
 		struct pollfd p[2] = {{hs_tracer_fd(t), POLLIN, 0}, {pidfd, POLLIN, 0}};
 		/* Once the child is gone, orphans reparented to us must be reaped for the
-		 * listener to hang up: sweep now and then. */
-		int n = poll(p, reaped || pidfd < 0 ? 1 : 2, reaped || pidfd < 0 ? 20 : -1);
+		 * listener to hang up: sweep now and then. __WNOTHREAD: only our own
+		 * children. */
+		int n = poll(p, reaped || pidfd < 0 ? 1 : 2, reaped && !ptraced ? 20 : -1);
 		if (n < 0 && errno != EINTR)
 			return hs_error_errno(err, "tracer: poll");
 		if (n > 0 && p[0].revents) {
@@ -255,28 +260,32 @@ int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error
 			if (rc == 1)
 				break;
 		}
+		if (ptraced)
+			continue;
 		if (!reaped) {
 			int st;
-			pid_t r = waitpid(child, &st, WNOHANG | __WALL);
+			pid_t r = waitpid(child, &st, WNOHANG | __WALL | __WNOTHREAD);
 			if (r == child) {
 				*status = shell_status(st);
 				reaped = true;
 			} else if (r < 0 && errno == ECHILD) {
-				reaped = echild = true; /* the ptrace thread reaped it */
+				reaped = echild = true;
 			}
 		}
 		if (reaped)
-			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+			while (waitpid(-1, NULL, WNOHANG | __WALL | __WNOTHREAD) > 0)
 				;
 	}
 	if (!reaped) {
 		int st;
-		if (waitpid(child, &st, __WALL) == child)
+		if (waitpid(child, &st, __WALL | __WNOTHREAD) == child)
 			*status = shell_status(st);
 		else
-			echild = true;
+			echild = true; /* the ptrace thread reaped it (killed without exit stop) */
 	}
 	if (echild && t->root_status >= 0)
 		*status = shell_status(t->root_status);
+	while (waitpid(-1, NULL, WNOHANG | __WALL | __WNOTHREAD) > 0)
+		;
 	return 0;
 }

@@ -22,6 +22,11 @@
  *	hs_tracer_print(t, stdout, HS_TRACER_PRINT_JSON);
  *	hs_tracer_free(t);
  *
+ * Waiting: with the ptrace backend, do not wait (waitpid/waitid) for the child or its
+ * orphans before hs_tracer_handle returned 1: the kernel treats a wait by the tracer's
+ * thread group on a tracee as a ptrace wait and the tracer thread would miss the stop.
+ * Polling a pidfd is fine.
+ *
  * End of tree: with the notif backend the listener hangs up only once every task that carried
  * the filter has been *reaped*; the caller must reap its child, and orphans (set
  * PR_SET_CHILD_SUBREAPER, or run the tree in a pid namespace). hs_tracer_run does both.
