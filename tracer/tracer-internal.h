@@ -179,6 +179,7 @@ int hs_tracer_event(struct hs_tracer *t, pid_t tid, const struct seccomp_data *d
 
 /* notif.c / ptrace.c */
 int hs_notif_handle(struct hs_tracer *t, struct hs_error *err);
+int hs_notif_handle_one(struct hs_tracer *t, struct hs_error *err);
 int hs_ptrace_start(struct hs_tracer *t, struct hs_error *err);
 int hs_ptrace_finish(struct hs_tracer *t, struct hs_error *err);
 

@@ -253,7 +253,11 @@ int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error
 		int n = poll(p, reaped || pidfd < 0 ? 1 : 2, reaped && !ptraced ? 20 : -1);
 		if (n < 0 && errno != EINTR)
 			return hs_error_errno(err, "tracer: poll");
-		if (n > 0 && p[0].revents) {
+		if (n > 0 && !ptraced && (p[0].revents & POLLIN)) {
+			/* Hot path: poll, RECV, SEND: three syscalls per event. */
+			if (hs_notif_handle_one(t, err) < 0)
+				return -1;
+		} else if (n > 0 && p[0].revents) {
 			rc = hs_tracer_handle(t, err);
 			if (rc < 0)
 				return -1;
@@ -262,7 +266,7 @@ int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error
 		}
 		if (ptraced)
 			continue;
-		if (!reaped) {
+		if (!reaped && (pidfd < 0 || (n > 0 && p[1].revents))) {
 			int st;
 			pid_t r = waitpid(child, &st, WNOHANG | __WALL | __WNOTHREAD);
 			if (r == child) {
@@ -272,7 +276,7 @@ int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error
 				reaped = echild = true;
 			}
 		}
-		if (reaped)
+		if (reaped && n == 0)
 			while (waitpid(-1, NULL, WNOHANG | __WALL | __WNOTHREAD) > 0)
 				;
 	}
