@@ -148,8 +148,18 @@ static enum res_status lookup_read(struct ev *e, int dirfd, uint64_t addr, unsig
 		break;
 	}
 	if (g > 0 && klen && (st == RES_OK || st == RES_FINAL_ABSENT || st == RES_FAILED) &&
-	    !(kinds & HS_TRACER_EXEC))
+	    !(kinds & HS_TRACER_EXEC)) {
 		seen_add(e, key, klen);
+		/* Not a symlink at the end: following it or not is the same lookup (ls -l does
+		 * lstat, lgetxattr, getxattr on each name). */
+		if (st != RES_OK || !S_ISLNK(e->out.sb.st_mode)) {
+			key[1] = (char)('0' + ((flags ^ RES_FOLLOW) & 7));
+			struct seen_entry *s;
+			HASH_FIND(hh, e->t->seen, key, klen, s);
+			if (!s)
+				seen_add(e, key, klen);
+		}
+	}
 	return st;
 }
 

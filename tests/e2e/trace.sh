@@ -96,6 +96,8 @@ for B in notif ptrace; do
 		has_flag "$TESTS_TMP/$B-net" network "socket family 2"
 	t_eq "$B: only network flags (socketpair not flagged)" 0 \
 		"$(grep '"type":"flag"' "$TESTS_TMP/$B-net.json" | grep -vc '"kind":"network"')"
+	case_ dns ''
+	t_check "$B: DNS lookup flagged" grep -q '"kind":"network"' "$TESTS_TMP/$B-dns.json"
 	d=$TESTS_TMP/$B-net_allowed
 	mkdir -p "$d"
 	(cd "$d" && "$HS" trace --json --allow-net --backend $B -o "$d.json" -- "$C" net_allowed)

@@ -239,6 +239,12 @@ static void c_net(void)
 	EXPECT(write(sv[0], "x", 1) == 1, "socketpair works");
 }
 
+static void c_dns(void)
+{
+	struct addrinfo *ai = NULL;
+	EXPECT(getaddrinfo("example.com", "80", NULL, &ai) != 0, "DNS lookup denied");
+}
+
 static void c_net_allowed(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -308,7 +314,7 @@ static const struct {
 	{"missing", c_missing}, {"excl", c_excl},	{"truncate", c_truncate},
 	{"meta", c_meta},	{"iouring", c_iouring}, {"int80", c_int80},
 	{"raw", c_raw},		{"net", c_net},		{"net_allowed", c_net_allowed},
-	{"unix", c_unix},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
+	{"unix", c_unix},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
 };
 
 int main(int argc, char **argv)
