@@ -4,7 +4,9 @@
 # (untraced, hs, strace, untraced, ...) and the best of N is kept, so that noise from other
 # load hits all three alike. Prints seconds and ratios to untraced.
 # Usage: bench/tracer.sh [N]   (N runs per cell, default 5). Env: HS (the hs binary),
-# HS_TRACE_OPTS (extra options for hs trace, e.g. "--backend ptrace").
+# HS_TRACE_OPTS (extra options for hs trace, e.g. "--backend ptrace"), BENCH_PIN=1 (run all
+# three on CPU 0 with taskset: on a 2-vCPU VM, cross-CPU wake-ups dominate fork/exec loops,
+# and the tracer's sync wake-ups keep a traced tree on one CPU, which flatters it unpinned).
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-5}
@@ -41,18 +43,20 @@ W_true="i=0; while [ \$i -lt 300 ]; do /bin/true; i=\$((i+1)); done"
 now() { date +%s%N; }
 
 # run MODE WORKLOAD: prints elapsed nanoseconds
+PIN=
+[ "${BENCH_PIN:-0}" = 1 ] && PIN="taskset -c 0"
 run() {
 	t0=$(now)
 	case $1 in
-	none) sh -c "$2" ;;
-	hs) "$HS" trace ${HS_TRACE_OPTS:-} -o /dev/null -- sh -c "$2" ;;
-	strace) strace -f --seccomp-bpf -e trace=%file,%network -o /dev/null sh -c "$2" ;;
+	none) $PIN sh -c "$2" ;;
+	hs) $PIN "$HS" trace ${HS_TRACE_OPTS:-} -o /dev/null -- sh -c "$2" ;;
+	strace) $PIN strace -f --seccomp-bpf -e trace=%file,%network -o /dev/null sh -c "$2" ;;
 	esac
 	t1=$(now)
 	echo $((t1 - t0))
 }
 
-echo "tracer overhead: best of $N, $(nproc) cores ($(uname -r)); hs trace ${HS_TRACE_OPTS:-}"
+echo "tracer overhead: best of $N, $(nproc) cores ($(uname -r)); hs trace ${HS_TRACE_OPTS:-}${PIN:+; all pinned: $PIN}"
 printf '%-26s %9s %9s %9s %8s %8s %10s\n' workload untraced hs-trace strace hs/none \
 	strace/none strace/hs
 for w in tar find gcc true; do
@@ -63,7 +67,6 @@ for w in tar find gcc true; do
 	while [ $i -lt "$N" ]; do
 		for m in none hs strace; do
 			t=$(run $m "$cmd")
-			eval "b=\${b$(echo $m | cut -c1):-}"
 			case $m in
 			none) [ -z "$bn" ] || [ "$t" -lt "$bn" ] && bn=$t ;;
 			hs) [ -z "$bh" ] || [ "$t" -lt "$bh" ] && bh=$t ;;

@@ -274,6 +274,7 @@ static void do_rename(struct ev *e, int odfd, uint64_t oaddr, int ndfd, uint64_t
 	if (get_path(e, oaddr, op, sizeof(op)) <= 0 || get_path(e, naddr, np, sizeof(np)) <= 0)
 		return;
 	hs_seen_clear(e->t);
+	hs_cwd_clear(e->t); /* a renamed cwd keeps its inode: the cached name would be stale */
 	bool exch = flags & RENAME_EXCHANGE, noreplace = flags & RENAME_NOREPLACE;
 	enum res_status st = hs_resolve(e->t, e->tid, odfd, op, 0, &e->out);
 	if (st == RES_FINAL_ABSENT) {
@@ -369,9 +370,14 @@ static void exec_interp(struct ev *e, const char *file, int depth)
 		if (phnum > 256 || phentsize < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
 			return;
 		for (unsigned i = 0; i < phnum; i++) {
+			/* The program headers and the interpreter name nearly always lie in
+			 * the first KiB: read the file again only when they do not. */
 			unsigned char ph[64];
-			if (pread(fd, ph, phentsize > 64 ? 64 : phentsize,
-				  (off_t)(phoff + (uint64_t)i * phentsize)) <= 0)
+			uint64_t at = phoff + (uint64_t)i * phentsize;
+			size_t len = phentsize > 64 ? 64 : phentsize;
+			if (at + len <= (uint64_t)n)
+				memcpy(ph, buf + at, len);
+			else if (pread(fd, ph, len, (off_t)at) != (ssize_t)len)
 				return;
 			uint64_t off, sz;
 			uint32_t type;
@@ -384,8 +390,11 @@ static void exec_interp(struct ev *e, const char *file, int depth)
 			}
 			if (type != PT_INTERP)
 				continue;
-			if (sz == 0 || sz >= sizeof(interp) ||
-			    pread(fd, interp, sz, (off_t)off) != (ssize_t)sz)
+			if (sz == 0 || sz >= sizeof(interp))
+				return;
+			if (off + sz <= (uint64_t)n)
+				memcpy(interp, buf + off, sz);
+			else if (pread(fd, interp, sz, (off_t)off) != (ssize_t)sz)
 				return;
 			interp[sz] = 0;
 			depth = 4; /* ld.so has no interpreter of its own */
@@ -393,6 +402,15 @@ static void exec_interp(struct ev *e, const char *file, int depth)
 		}
 	}
 	if (!interp[0])
+		return;
+	/* The same loader or shell for every exec of a loop: resolve it once (until a name
+	 * changes). The ELF case stops here; a #! interpreter is still read for its own #!. */
+	char key[4096 + 80];
+	size_t klen = 0;
+	struct ev probe = {.t = e->t, .tid = e->tid};
+	bool cached = interp[0] == '/' && depth >= 4 &&
+		      seen_check(&probe, interp, HS_TRACER_EXEC, RES_FOLLOW, key, &klen);
+	if (cached)
 		return;
 	struct res_out o;
 	/* Relative interpreters are opened by the kernel relative to the cwd. */
@@ -404,6 +422,8 @@ static void exec_interp(struct ev *e, const char *file, int depth)
 	} else if (st == RES_FINAL_ABSENT) {
 		rec_absent(e->t, &o, HS_TRACER_STAT);
 	}
+	if (klen && (st == RES_OK || st == RES_FINAL_ABSENT || st == RES_FAILED))
+		seen_add(e, key, klen);
 }
 
 static void do_exec(struct ev *e, int dirfd, uint64_t addr, unsigned atflags)
@@ -735,9 +755,7 @@ int hs_tracer_event(struct hs_tracer *t, pid_t tid, const struct seccomp_data *d
 		hs_cwd_clear(t);
 		lookup_read(e, AT_FDCWD, a[0], RES_FOLLOW, HS_TRACER_STAT);
 		break;
-	case 81: case 56: case 57: case 58: case 435: case 272: case 308:
-		/* fchdir, clone, fork, vfork, clone3, unshare, setns: cwds may change, and a new
-		 * task may reuse the tid of a cached one. */
+	case 81: case 272: case 308: /* fchdir, unshare, setns: cwds may change */
 		hs_cwd_clear(t);
 		break;
 	/* writes */

@@ -6,8 +6,8 @@
  * - fd-based metadata writes (fchmod, fchown, fsetxattr, fremovexattr, ioctl SETFLAGS);
  * - network: socket() for anything but AF_UNIX, connect, bind, sendto with an address,
  *   sendmsg, sendmmsg;
- * - process changes that invalidate cached cwds (clone, fork, vfork, clone3, chdir, fchdir,
- *   unshare, setns) and ptrace;
+ * - chdir, fchdir, unshare, setns (they clear cached cwds) and ptrace; not fork/clone: the
+ *   cwd cache is checked against /proc/<tid>/cwd instead, and the filter is inherited;
  * - reads of fd 0 (the caller's stdin check);
  * - syscalls denied with a flag: io_uring, the mount API, chroot, open_by_handle_at, ...;
  * - numbers above the highest one known, and any non-x86_64 ABI (the bad-arch action), so
@@ -43,9 +43,8 @@ static const int trapped[] = {
 	301 /* fanotify_mark */,
 	/* network */
 	42 /* connect */, 49 /* bind */, 46 /* sendmsg */, 307 /* sendmmsg */,
-	/* process and cwd changes */
-	56 /* clone */, 57 /* fork */, 58 /* vfork */, 435 /* clone3 */, 272 /* unshare */,
-	308 /* setns */, 101 /* ptrace */,
+	/* namespace changes (they clear cached cwds) and ptrace */
+	272 /* unshare */, 308 /* setns */, 101 /* ptrace */,
 	/* denied with a flag */
 	425 /* io_uring_setup */, 426 /* io_uring_enter */, 427 /* io_uring_register */,
 	165 /* mount */, 166 /* umount2 */, 155 /* pivot_root */, 161 /* chroot */,

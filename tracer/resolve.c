@@ -136,19 +136,31 @@ static pid_t tgid_of(pid_t tid)
 	return s ? (pid_t)atoi(s + 6) : tid;
 }
 
-/* The cwd of tid: cached per thread until a chdir/fork/unshare in the tree (see event.c). */
+/* The cwd of tid, cached per thread. An entry is checked against the identity of
+ * /proc/<tid>/cwd (one stat) on every use, so a chdir in a sibling thread (CLONE_FS) or a
+ * reused tid never hits a stale entry and fork/clone need not be trapped. A directory renamed
+ * by the tree clears the cache (event.c); one renamed from outside leaves the old name,
+ * whose stamps then fail validation: conservative. */
 static struct cwd_entry *cwd_of(struct hs_tracer *t, pid_t tid)
 {
 	struct cwd_entry *e;
+	struct stat sb;
 	char p[64];
 
+	snprintf(p, sizeof(p), "/proc/%d/cwd", tid);
+	if (stat(p, &sb) < 0)
+		return NULL;
 	HASH_FIND_INT(t->cwds, &tid, e);
-	if (e)
-		return e;
+	if (e) {
+		if (e->dev == sb.st_dev && e->ino == sb.st_ino)
+			return e;
+		HASH_DEL(t->cwds, e);
+		hs_closep(&e->fd);
+		free(e);
+	}
 	e = malloc(sizeof(*e));
 	if (!e)
 		return NULL;
-	snprintf(p, sizeof(p), "/proc/%d/cwd", tid);
 	ssize_t n = readlink(p, e->path, sizeof(e->path) - 1);
 	if (n <= 0 || e->path[0] != '/') {
 		free(e);
@@ -164,6 +176,8 @@ static struct cwd_entry *cwd_of(struct hs_tracer *t, pid_t tid)
 		free(e);
 		return NULL;
 	}
+	e->dev = sb.st_dev;
+	e->ino = sb.st_ino;
 	e->len = n == 1 ? 0 : (size_t)n; /* "/" is the empty canonical root */
 	e->path[e->len] = 0;
 	e->tid = tid;

@@ -49,6 +49,8 @@ struct cwd_entry {
 	UT_hash_handle hh;
 	pid_t tid;
 	int fd;
+	dev_t dev; /* identity of /proc/<tid>/cwd when cached */
+	ino_t ino;
 	size_t len;
 	char path[4096];
 };

@@ -124,6 +124,13 @@ for B in notif ptrace; do
 	t_eq "$B: symlink chain and loop: exact set" \
 		"$(expect 'read read,stat f' 'read read l1' 'read read l2' 'read read loop')" "$(sets "$d")"
 
+	# /dev/stdin -> /proc/self/fd/0 -> the file: a read of the file, not of the name.
+	d=$TESTS_TMP/$B-devstdin
+	mkdir -p "$d" && echo x >"$d/f"
+	(cd "$d" && "$HS" trace --json --backend $B -o "$d.json" -- sh -c 'cat /dev/stdin <f' >/dev/null)
+	t_eq "$B: cat /dev/stdin < f: exact set" "$(expect 'read read,stat f' 'read stat .')" \
+		"$(sets "$d")"
+
 	# A daemonised grandchild that outlives its parent is traced until it exits.
 	d=$TESTS_TMP/$B-daemon
 	mkdir -p "$d" && echo hello >"$d/f" && echo hi >"$d/f2"
