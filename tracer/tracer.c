@@ -40,6 +40,18 @@ struct hs_tracer *hs_tracer_new(const struct hs_tracer_opts *opts, struct hs_err
 		hs_error_errno(err, "tracer: socketpair");
 		goto fail;
 	}
+	/* The child reads the handshake after its filter is in place, and reads of fd 0 are
+	 * trapped: keep the sockets off 0-2 (a caller with closed std fds). */
+	for (int i = 0; i < 2; i++)
+		if (t->sock[i] <= 2) {
+			int fd = fcntl(t->sock[i], F_DUPFD_CLOEXEC, 3);
+			if (fd < 0) {
+				hs_error_errno(err, "tracer: dup");
+				goto fail;
+			}
+			close(t->sock[i]);
+			t->sock[i] = fd;
+		}
 	t->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (t->root_fd < 0) {
 		hs_error_errno(err, "tracer: open /");

@@ -133,6 +133,8 @@ void hs_tracer_free(struct hs_tracer *t);
 
 /* Child side: install the filter in the calling (forked, single-threaded) child and hand the
  * listener to the parent; call it last before execve. Async-signal-safe: no allocation.
+ * The child needs its own fd table (fork, or clone without CLONE_FILES): it closes the
+ * parent's end of the handshake socket. Sets PR_SET_NO_NEW_PRIVS.
  * Signature fits the sandbox's child hook (`int (*)(void *)`, arg = the struct hs_tracer).
  * Blocks until the parent has attached. Returns 0, or -1 with errno set. */
 int hs_tracer_child_install(void *tracer);
