@@ -124,6 +124,14 @@ for B in notif ptrace; do
 	t_eq "$B: symlink chain and loop: exact set" \
 		"$(expect 'read read,stat f' 'read read l1' 'read read l2' 'read read loop')" "$(sets "$d")"
 
+	# PATH search: the misses are absent reads, the hit an exec.
+	d=$TESTS_TMP/$B-path
+	mkdir -p "$d/a" "$d/b" "$d/c" && cp /bin/true "$d/c/foo"
+	(cd "$d" && PATH="$d/a:$d/b:$d/c" "$HS" trace --json --backend $B -o "$d.json" -- foo)
+	t_eq "$B: PATH search: exact set" \
+		"$(expect 'read stat a/foo absent' 'read stat b/foo absent' 'read read,exec c/foo')" \
+		"$(sets "$d")"
+
 	# /dev/stdin -> /proc/self/fd/0 -> the file: a read of the file, not of the name.
 	d=$TESTS_TMP/$B-devstdin
 	mkdir -p "$d" && echo x >"$d/f"
