@@ -90,6 +90,10 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "hs: trace: %s: %s\n", argv[optind], strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	/* Like a shell waiting for a foreground job: Ctrl-C is for the command, which reports
+	 * it in its status; we stay to collect the tree. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	if (hs_tracer_attach(t, pid, &err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

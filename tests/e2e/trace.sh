@@ -124,6 +124,14 @@ for B in notif ptrace; do
 	t_eq "$B: symlink chain and loop: exact set" \
 		"$(expect 'read read,stat f' 'read read l1' 'read read l2' 'read read loop')" "$(sets "$d")"
 
+	# cd into a symlinked directory, then ../x: `..` is physical (real/x, not ./x).
+	d=$TESTS_TMP/$B-dotdot
+	mkdir -p "$d/real/sub" && ln -s real/sub "$d/link" && echo x >"$d/real/x" && echo y >"$d/x"
+	(cd "$d" && "$HS" trace --json --backend $B -o "$d.json" -- sh -c 'cd link && cat ../x' >/dev/null)
+	t_eq "$B: cd symlink; cat ../x: exact set" \
+		"$(expect 'read stat .' 'read read link' 'read stat real/sub' 'read read,stat real/x')" \
+		"$(sets "$d")"
+
 	# PATH search: the misses are absent reads, the hit an exec.
 	d=$TESTS_TMP/$B-path
 	mkdir -p "$d/a" "$d/b" "$d/c" && cp /bin/true "$d/c/foo"
