@@ -283,6 +283,23 @@ static void c_mksock(void)
 	EXPECT(bind(l, (struct sockaddr *)&a, sizeof(a)) == 0, "bind outside.sock");
 }
 
+/* Newer calls: openat2 RESOLVE_IN_ROOT, faccessat2 with flags, statx(fd, NULL, EMPTY_PATH). */
+static void c_newcalls(void)
+{
+	int d = open("d", O_PATH | O_DIRECTORY);
+	EXPECT(d >= 0, "open d");
+	struct {
+		unsigned long long flags, mode, resolve;
+	} how = {O_RDONLY, 0, 0x10 /* RESOLVE_IN_ROOT */};
+	EXPECT(syscall(437, d, "/f", &how, sizeof(how)) >= 0, "openat2 IN_ROOT /f");
+	EXPECT(syscall(439, AT_FDCWD, "g", R_OK, AT_SYMLINK_NOFOLLOW) == 0, "faccessat2 g");
+	int h = open("h", O_RDONLY);
+	char buf[512];
+	EXPECT(h >= 0 && (syscall(SYS_statx, h, NULL, AT_EMPTY_PATH, 0x7ff, buf) == 0 ||
+			  syscall(SYS_statx, h, "", AT_EMPTY_PATH, 0x7ff, buf) == 0),
+	       "statx(fd, NULL)");
+}
+
 static void c_unknown(void)
 {
 	errno = 0;
@@ -314,7 +331,7 @@ static const struct {
 	{"missing", c_missing}, {"excl", c_excl},	{"truncate", c_truncate},
 	{"meta", c_meta},	{"iouring", c_iouring}, {"int80", c_int80},
 	{"raw", c_raw},		{"net", c_net},		{"net_allowed", c_net_allowed},
-	{"unix", c_unix},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
+	{"unix", c_unix},	{"newcalls", c_newcalls},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
 };
 
 int main(int argc, char **argv)
