@@ -148,7 +148,8 @@ static struct cwd_entry *cwd_of(struct hs_tracer *t, pid_t tid)
 	char p[64];
 
 	snprintf(p, sizeof(p), "/proc/%d/cwd", tid);
-	if (stat(p, &sb) < 0)
+	/* A removed cwd (nlink 0): every relative lookup fails in the kernel too. */
+	if (stat(p, &sb) < 0 || sb.st_nlink == 0)
 		return NULL;
 	HASH_FIND_INT(t->cwds, &tid, e);
 	if (e) {

@@ -79,6 +79,8 @@ for B in notif ptrace; do
 	case_ meta 'touch f g h i' 'read read,stat f' 'read stat g' 'read stat h' 'read stat i' \
 		'write meta f' 'write meta g' 'write meta i'
 	case_ list 'mkdir d && touch d/x' 'read list d'
+	case_ rmcwd '' 'read list,stat gone absent' 'write write,blind,create,remove,prefix gone'
+	case_ signals 'touch f' 'read stat f'
 	case_ newcalls 'mkdir d && touch d/f f g h' 'read stat d' 'read read d/f' 'read stat g' \
 		'read read,stat h'
 	case_ pathpage 'touch f g' 'read read f' 'read read g'

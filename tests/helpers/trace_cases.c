@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,36 @@ static void c_newcalls(void)
 	       "statx(fd, NULL)");
 }
 
+/* The cwd removed under us: relative lookups fail, the tracer must not trip over it. */
+static void c_rmcwd(void)
+{
+	EXPECT(mkdir("gone", 0755) == 0 && chdir("gone") == 0, "mkdir+chdir gone");
+	EXPECT(rmdir("../gone") == 0, "rmdir ../gone");
+	errno = 0;
+	EXPECT(open("x", O_CREAT | O_WRONLY, 0644) < 0 && errno == ENOENT, "create in deleted cwd");
+	char buf[256];
+	EXPECT(getcwd(buf, sizeof(buf)) == NULL, "getcwd of a deleted cwd");
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Trapped syscalls interrupted by a signal (SA_RESTART) over and over: no hang. */
+static void c_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{0, 200}, {0, 200}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct stat sb;
+	for (int i = 0; i < 3000; i++)
+		EXPECT(stat("f", &sb) == 0, "stat f");
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
 static void c_unknown(void)
 {
 	errno = 0;
@@ -331,7 +362,7 @@ static const struct {
 	{"missing", c_missing}, {"excl", c_excl},	{"truncate", c_truncate},
 	{"meta", c_meta},	{"iouring", c_iouring}, {"int80", c_int80},
 	{"raw", c_raw},		{"net", c_net},		{"net_allowed", c_net_allowed},
-	{"unix", c_unix},	{"newcalls", c_newcalls},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
+	{"unix", c_unix},	{"rmcwd", c_rmcwd},	{"signals", c_signals},	{"newcalls", c_newcalls},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
 };
 
 int main(int argc, char **argv)
