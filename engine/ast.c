@@ -625,6 +625,12 @@ static int verify_gap(struct verify *v, size_t a, size_t b, size_t *hdi)
 	return 0;
 }
 
+static int cmp_region(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
 int hs_ast_verify(const struct hs_ast *ast, struct hs_error *err)
 {
 	struct verify v = {.src = ast->src, .len = ast->len, .err = err};
@@ -633,10 +639,17 @@ int hs_ast_verify(const struct hs_ast *ast, struct hs_error *err)
 
 	if (!ast->root)
 		return hs_error_set(err, 0, "no tree");
-	for (const struct hs_node *n = ast->root->body; n; n = n->next) {
-		if (verify_gap(&v, pos, n->range.start, &hdi) < 0)
-			goto out;
+	for (const struct hs_node *n = ast->root->body; n; n = n->next)
 		if (verify_node(&v, n, 0) < 0)
+			goto out;
+	if (v.nhd)
+		qsort(v.hd, v.nhd, 2 * sizeof(*v.hd), cmp_region);
+	for (const struct hs_node *n = ast->root->body; n; n = n->next) {
+		if (n->range.start < pos) {
+			vfail(&v, n, "overlaps the previous command");
+			goto out;
+		}
+		if (verify_gap(&v, pos, n->range.start, &hdi) < 0)
 			goto out;
 		pos = n->range.end;
 	}

@@ -927,6 +927,9 @@ static struct hs_node *parse_backquote(struct parser *p, int dq)
 		struct token save = p->tok;
 		int save_have = p->have_tok;
 		size_t save_last = p->last_end;
+		struct pending_hd *save_hd = p->hd_head, **save_hd_tail = p->hd_tail;
+		p->hd_head = NULL;
+		p->hd_tail = &p->hd_head;
 		p->end = close;
 		p->pos = st + 1;
 		p->have_tok = 0;
@@ -935,6 +938,10 @@ static struct hs_node *parse_backquote(struct parser *p, int dq)
 			lex_token(p, &p->tok);
 		if (p->tok.type != T_EOF)
 			perr(p, p->tok.start, "syntax error in `...` command substitution");
+		if (p->hd_head)
+			perr(p, st, "here-document in `...` not terminated");
+		p->hd_head = save_hd;
+		p->hd_tail = save_hd_tail;
 		p->end = save_end;
 		p->tok = save;
 		p->have_tok = save_have;
@@ -1921,14 +1928,14 @@ static int setup(struct parse_shared *sh, struct parser *p, const char *src, siz
 	if (len >= UINT32_MAX)
 		return hs_error_set(err, EFBIG, "%s: script too large", sh->fname);
 	size_t cap = 1;
-	for (const char *q = src; (q = memchr(q, '\n', len - (size_t)(q - src))); q++)
+	for (const char *q = src; len && (q = memchr(q, '\n', len - (size_t)(q - src))); q++)
 		cap++;
 	sh->lines = malloc(cap * sizeof(*sh->lines));
 	if (!sh->lines)
 		return hs_error_set(err, ENOMEM, "%s: parse", sh->fname);
 	sh->lines[0] = 0;
 	sh->nlines = 1;
-	for (const char *q = src; (q = memchr(q, '\n', len - (size_t)(q - src))); q++)
+	for (const char *q = src; len && (q = memchr(q, '\n', len - (size_t)(q - src))); q++)
 		sh->lines[sh->nlines++] = (uint32_t)(q - src + 1);
 	nul = len ? memchr(src, 0, len) : NULL;
 	if (nul) {
@@ -2005,8 +2012,14 @@ static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn, v
 		} else if (t->type != T_EOF) {
 			unexpected(p, NULL);
 		}
-		if (p->hd_head && t->type != T_EOF)
-			continue; /* its here-documents come after the next newline */
+		if (p->hd_head && t->type != T_EOF) {
+			/* its here-documents come after the next newline: read them before
+			 * delivering, or parse on (same line) and deliver later */
+			if (peek(p)->type == T_NEWLINE)
+				consume(p);
+			if (p->hd_head)
+				continue;
+		}
 		for (struct hs_node *n = batch; n && !ret;) {
 			struct hs_node *next = n->next;
 			n->next = NULL;
