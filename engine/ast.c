@@ -15,7 +15,8 @@ void *hs_arena_alloc(struct hs_arena *a, size_t n)
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->size - c->used < n) {
 		size_t size = n > CHUNK_SIZE / 4 ? n : CHUNK_SIZE;
-		c = malloc(sizeof(*c) + size);
+		/* chunks start zeroed and are zeroed again on release: no memset per node */
+		c = calloc(1, sizeof(*c) + size);
 		if (!c)
 			return NULL;
 		c->size = size;
@@ -25,7 +26,6 @@ void *hs_arena_alloc(struct hs_arena *a, size_t n)
 	}
 	void *m = c->data + c->used;
 	c->used += n;
-	memset(m, 0, n);
 	return m;
 }
 
@@ -53,8 +53,10 @@ void hs_arena_release(struct hs_arena *a, struct hs_arena_mark m)
 		free(a->cur);
 		a->cur = prev;
 	}
-	if (a->cur)
+	if (a->cur && a->cur->used > m.used) {
+		memset(a->cur->data + m.used, 0, a->cur->used - m.used);
 		a->cur->used = m.used;
+	}
 }
 
 void hs_ast_free(struct hs_ast *ast)

@@ -101,6 +101,11 @@ static void line_col(struct parse_shared *sh, size_t off, uint32_t *line, uint32
 {
 	size_t i = sh->lc_cache, lo, hi;
 
+	/* mostly sequential: try the cached line and the next two before searching */
+	for (int k = 0; k < 3 && i < sh->nlines && sh->lines[i] <= off; k++, i++)
+		if (i + 1 == sh->nlines || sh->lines[i + 1] > off)
+			goto found;
+	i = sh->lc_cache;
 	if (!(i < sh->nlines && sh->lines[i] <= off && (i + 1 == sh->nlines || sh->lines[i + 1] > off))) {
 		lo = 0;
 		hi = sh->nlines; /* lines[lo] <= off < lines[hi] */
@@ -112,8 +117,9 @@ static void line_col(struct parse_shared *sh, size_t off, uint32_t *line, uint32
 				hi = mid;
 		}
 		i = lo;
-		sh->lc_cache = i;
 	}
+found:
+	sh->lc_cache = i;
 	*line = (uint32_t)(i + 1);
 	*col = (uint32_t)(off - sh->lines[i] + 1);
 }
@@ -150,6 +156,9 @@ static struct hs_node *new_node(struct parser *p, enum hs_node_kind kind, size_t
 	n->kind = kind;
 	n->range.start = start;
 	n->range.end = start;
+	/* nodes of a backquote copy get theirs when their offsets are mapped back */
+	if (!p->map)
+		line_col(p->sh, start, &n->range.line, &n->range.col);
 	return n;
 }
 #define NEW(p, type, kind, start) ((struct type *)new_node(p, kind, sizeof(struct type), start))
@@ -888,6 +897,8 @@ static int remap_enter(struct hs_node *n, struct hs_node *parent, void *vctx)
 	} else {
 		n->range.start = n->range.end = remap_off(sub, n->range.start, 0);
 	}
+	if (!sub->up->map)
+		line_col(sub->sh, n->range.start, &n->range.line, &n->range.col);
 	if (n->kind == HS_NODE_ANDOR) {
 		struct hs_node_andor *a = (struct hs_node_andor *)n;
 		if (a->sep != HS_SEP_NONE)
@@ -1239,7 +1250,7 @@ static void consume(struct parser *p)
 	p->have_tok = 0;
 }
 
-static int word_is(const struct token *t, const char *w)
+static int word_is_n(const struct token *t, const char *w, size_t n)
 {
 	size_t len;
 	const char *s;
@@ -1247,8 +1258,9 @@ static int word_is(const struct token *t, const char *w)
 	if (t->type != T_WORD)
 		return 0;
 	s = hs_word_literal(&t->word->base, &len);
-	return s && len == strlen(w) && memcmp(s, w, len) == 0;
+	return s && len == n && memcmp(s, w, len) == 0;
 }
+#define word_is(t, lit) word_is_n(t, lit, sizeof(lit) - 1)
 
 static int is_closing(const struct token *t)
 {
@@ -1261,6 +1273,16 @@ static int is_closing(const struct token *t)
 	s = hs_word_literal(&t->word->base, &len);
 	if (!s || len > 4)
 		return 0;
+	switch (s[0]) {
+	case 't':
+	case 'e':
+	case 'f':
+	case 'd':
+	case '}':
+		break;
+	default:
+		return 0;
+	}
 	for (size_t i = 0; i < HS_ARRAY_SIZE(words); i++)
 		if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
 			return 1;
@@ -1303,12 +1325,13 @@ __attribute__((noreturn)) static void unexpected(struct parser *p, const char *e
 	perr(p, t->start, "syntax error: %s unexpected", d);
 }
 
-static void expect_word(struct parser *p, const char *w, const char *quoted)
+static void expect_word_n(struct parser *p, const char *w, size_t n, const char *quoted)
 {
-	if (!word_is(peek(p), w))
+	if (!word_is_n(peek(p), w, n))
 		unexpected(p, quoted);
 	consume(p);
 }
+#define expect_word(p, lit, quoted) expect_word_n(p, lit, sizeof(lit) - 1, quoted)
 
 static void linebreak(struct parser *p)
 {
@@ -1772,6 +1795,18 @@ static struct hs_node *parse_command(struct parser *p)
 	const char *w = hs_word_literal(&t->word->base, &len);
 	if (!w || len < 2 || len > 8)
 		return parse_simple(p);
+	switch (w[0]) {
+	case 'i':
+	case 'w':
+	case 'u':
+	case 'f':
+	case 'c':
+	case 's':
+	case '[':
+		break;
+	default:
+		return parse_simple(p);
+	}
 	char kw[9];
 	memcpy(kw, w, len);
 	kw[len] = 0;
@@ -1899,13 +1934,6 @@ static struct hs_node *parse_and_or(struct parser *p)
 
 /* ---- entry points ---- */
 
-static int fill_lc(struct hs_node *n, struct hs_node *parent, void *ctx)
-{
-	(void)parent;
-	line_col(ctx, n->range.start, &n->range.line, &n->range.col);
-	return HS_WALK_CONTINUE;
-}
-
 static int setup(struct parse_shared *sh, struct parser *p, const char *src, size_t len,
 		 const char *filename, unsigned flags, struct hs_arena *arena, struct hs_error *err)
 {
@@ -1955,7 +1983,6 @@ static int parse_program(struct parse_shared *sh, struct parser *p, struct hs_as
 	if (peek(p)->type != T_EOF)
 		unexpected(p, NULL);
 	ast->root->base.range.end = ast->len;
-	hs_ast_walk(&ast->root->base, fill_lc, NULL, sh);
 	return 0;
 }
 
@@ -1990,7 +2017,10 @@ struct hs_ast *hs_parse(const char *src, size_t len, const char *filename, unsig
 static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn, void *ctx)
 {
 	struct hs_node *batch = NULL, **tail = &batch;
-	struct hs_arena_mark mark = hs_arena_mark(arena);
+	struct hs_arena_mark mark;
+
+	xalloc(p, 1); /* a chunk to mark in, kept across commands */
+	mark = hs_arena_mark(arena);
 	int ret = 0;
 
 	linebreak(p);
@@ -2023,7 +2053,6 @@ static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn, v
 		for (struct hs_node *n = batch; n && !ret;) {
 			struct hs_node *next = n->next;
 			n->next = NULL;
-			hs_ast_walk(n, fill_lc, NULL, p->sh);
 			ret = fn(n, p->sh->orig, ctx);
 			n = next;
 		}
