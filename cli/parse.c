@@ -53,7 +53,7 @@ static int verify_files(int n, char **files, unsigned flags)
 
 int cmd_parse(int argc, char **argv)
 {
-	int json = 0, check = 0, posix = 0;
+	int json = 0, check = 0, posix = 0, quiet = 0;
 	const char *file = NULL;
 	struct hs_error err = HS_ERROR_INIT;
 	_cleanup_free_ char *src = NULL;
@@ -65,15 +65,17 @@ int cmd_parse(int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--check") == 0)
 			check = 1;
+		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+			quiet = 1;
 		else if (strcmp(argv[i], "--verify") == 0)
 			return verify_files(argc - i - 1, argv + i + 1, 0);
 		else if (strcmp(argv[i], "--posix") == 0)
 			posix = 1;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			puts("usage: hs parse [--json] [-n|--check] [--posix] FILE\n"
+			puts("usage: hs parse [--json] [-n|--check] [-q] [--posix] FILE\n"
 			     "       hs parse --verify FILE...\n"
 			     "Prints the syntax tree of a shell script (JSON with --json); -n only checks\n"
-			     "the syntax. A syntax error prints file:line:col: message and exits 2.");
+			     "the syntax (streaming), -q builds the whole tree and prints nothing. A syntax error prints file:line:col: message and exits 2.");
 			return 0;
 		} else if (!file && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
 			file = argv[i];
@@ -115,7 +117,8 @@ int cmd_parse(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return 2;
 	}
-	int r = json ? hs_ast_dump_json(&ast->root->base, src, stdout)
+	int r = quiet  ? 0
+		: json ? hs_ast_dump_json(&ast->root->base, src, stdout)
 		     : hs_ast_dump(&ast->root->base, src, stdout);
 	hs_ast_free(ast);
 	if (fflush(stdout) != 0 || r < 0) {
