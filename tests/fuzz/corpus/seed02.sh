@@ -1,0 +1,5 @@
+ec\
+ho a \
+  b
+echo "x\
+y"

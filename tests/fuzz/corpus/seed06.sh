@@ -1,0 +1,1 @@
+echo `echo \`echo inner\` \$x` "`echo \"q\"`"

@@ -1,0 +1,8 @@
+cat <<EOF
+hello $name
+$(date)
+EOF
+cat <<-'END'
+	no $expansion
+	END
+echo after

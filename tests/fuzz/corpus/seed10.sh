@@ -1,0 +1,5 @@
+x=$(cat <<EOF
+paren ) here "$(echo "it's $v")"
+EOF
+)
+echo $x

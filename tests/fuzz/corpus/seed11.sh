@@ -1,0 +1,4 @@
+# top
+echo a # trailing ) ; |
+echo b#c # x
+#end

@@ -1,0 +1,6 @@
+case $x in
+(a|b) echo ab;;
+*\)*) echo paren ;;
+"("|')') echo q;;
+*) ;;
+esac

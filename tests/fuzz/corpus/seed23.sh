@@ -1,0 +1,6 @@
+while read -r line; do
+  case "$line" in
+    \#*|'') continue ;;
+    *=*) key=${line%%=*}; val=${line#*=} ;;
+  esac
+done < "${1:-/etc/conf}"
