@@ -827,7 +827,9 @@ static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struc
 		if (body && body->kind == HS_NODE_GROUP) {
 			visit_list(c, HS_NODE_AS(hs_node_compound, body)->body, in);
 		} else if (body) {
-			struct hs_node_pipeline fake = {.op = HS_ANDOR_FIRST};
+			/* "f() for ...": nothing may be inserted before the body (it must stay a
+			 * compound command), so it is treated as not first in its list. */
+			struct hs_node_pipeline fake = {.op = HS_ANDOR_AND};
 			visit_command(c, body, &fake.base, in, 0);
 		}
 		break;
