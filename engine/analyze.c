@@ -9,6 +9,8 @@
 #include "lib/error.h"
 #include "lib/util.h"
 
+#include <uthash.h>
+
 /* ---- small string sets ------------------------------------------------------------------ */
 
 struct strset {
@@ -100,16 +102,23 @@ static const char *const pure_builtins[] = {
 
 /* ---- analysis context ------------------------------------------------------------------- */
 
+/* A function name and every body defined under it (a call may reach any of them). */
 struct func {
 	char *name;
-	const struct hs_node *body;
+	const struct hs_node **bodies;
+	size_t n_bodies;
+	/* What a call reads: computed for all functions to a fixpoint before the table is built
+	 * (calls inside bodies use the summaries, so recursion needs no special case). */
+	struct strset vars, assigns, calls;
+	unsigned flags;
+	UT_hash_handle hh;
 };
 
 struct ctx {
 	struct hs_analysis *a;
 	const char *src;
-	struct func *funcs;
-	size_t n_funcs, cap_funcs;
+	struct func *funcs; /* uthash by name */
+	size_t n_funcs;
 	size_t cap_cmds;
 	int oom;
 };
@@ -118,8 +127,6 @@ struct ctx {
 struct reads {
 	struct strset vars, assigns, calls;
 	unsigned flags;
-	/* functions whose bodies were already folded in (cycle guard) */
-	struct strset seen_funcs;
 };
 
 static void reads_release(struct reads *r)
@@ -127,15 +134,13 @@ static void reads_release(struct reads *r)
 	strset_release(&r->vars);
 	strset_release(&r->assigns);
 	strset_release(&r->calls);
-	strset_release(&r->seen_funcs);
 }
 
-static const struct hs_node *find_func(const struct ctx *c, const char *name, size_t len)
+static const struct func *find_func(const struct ctx *c, const char *name, size_t len)
 {
-	for (size_t i = 0; i < c->n_funcs; i++)
-		if (strlen(c->funcs[i].name) == len && memcmp(c->funcs[i].name, name, len) == 0)
-			return c->funcs[i].body;
-	return NULL;
+	struct func *f = NULL;
+	HASH_FIND(hh, c->funcs, name, len, f);
+	return f;
 }
 
 static int is_name_start(int ch)
@@ -234,14 +239,17 @@ static void simple_reads(struct ctx *c, const struct hs_node_simple *s, struct r
 		r->flags |= c->n_funcs ? HS_CMD_F_READS_UNKNOWN : 0;
 		return;
 	}
-	const struct hs_node *body = find_func(c, name, len);
-	if (body) {
+	const struct func *fn = find_func(c, name, len);
+	if (fn) {
 		strset_add(&r->calls, name, len);
-		if (!strset_has(&r->seen_funcs, name, len)) {
-			strset_add(&r->seen_funcs, name, len);
-			/* The body's $1.. are the call's arguments, not the caller's. */
-			collect(c, body, r, 1);
-		}
+		for (size_t i = 0; i < fn->vars.n; i++)
+			strset_adds(&r->vars, fn->vars.v[i]);
+		for (size_t i = 0; i < fn->assigns.n; i++)
+			strset_adds(&r->assigns, fn->assigns.v[i]);
+		for (size_t i = 0; i < fn->calls.n; i++)
+			strset_adds(&r->calls, fn->calls.v[i]);
+		/* The body's $1.. are the call's arguments, not the caller's. */
+		r->flags |= fn->flags & ~HS_CMD_F_READS_POSITIONAL;
 		return;
 	}
 #define IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
@@ -542,14 +550,8 @@ static int part_has_cmdsub(struct ctx *c, const struct hs_node *p)
 }
 
 /* Whether a for loop's word list may be announced (docs/runtime-protocol.md, "Loops"). */
-static const char *announce_refusal(struct ctx *c, const struct hs_node_for *f)
+static const char *announce_refusal(struct ctx *c, const struct hs_node_for *f, unsigned fl)
 {
-	struct reads r = {0};
-	collect(c, f->body, &r, 0);
-	for (const struct hs_node *w = f->words; w; w = w->next)
-		collect(c, w, &r, 0);
-	unsigned fl = r.flags;
-	reads_release(&r);
 	if (fl & HS_CMD_F_READS_STATUS)
 		return "the loop reads $?";
 	if (fl & HS_CMD_F_BASH)
@@ -712,6 +714,13 @@ static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struc
 		cmd->flags |= HS_CMD_F_BASH;
 	cmd->reason = "a compound command (its inner commands are entries)";
 	cmd->flags &= ~HS_CMD_F_READS_STDIN;
+	if (cmdn->kind != HS_NODE_FUNCDEF) {
+		struct reads rr = {0};
+		for (const struct hs_node *rd = hs_node_redirs(cmdn); rd; rd = rd->next)
+			collect(c, rd, &rr, 0);
+		cmd->flags |= rr.flags;
+		reads_release(&rr);
+	}
 	unsigned id = cmd->id;
 	struct place in = pl;
 	in.parent = id;
@@ -769,21 +778,10 @@ static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struc
 				if (!(fc->words[fc->n_words++] = src_dup(c, w)))
 					c->oom = 1;
 		}
-		const char *why = NULL;
-		if (pl.subshell || background)
-			why = "the loop runs in a subshell";
-		else if (pp->op != HS_ANDOR_FIRST || pp->bang || pp->cmds->next)
-			why = "the loop is not the first command of its list";
-		else
-			why = announce_refusal(c, f);
-		if (!why)
-			fc->flags |= HS_CMD_F_ANNOUNCED;
-		else
-			fc->reason = why;
 		struct reads r = {0};
 		for (const struct hs_node *w = f->words; w; w = w->next)
 			collect(c, w, &r, 0);
-		if (!f->has_in && !pl.func)
+		if (!f->has_in)
 			r.flags |= HS_CMD_F_READS_POSITIONAL;
 		fc = &c->a->cmds[idx];
 		fc->flags |= r.flags & ~HS_CMD_F_SPECULATE;
@@ -792,6 +790,23 @@ static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struc
 		in.loop = id;
 		in.role = HS_ROLE_BODY;
 		visit_list(c, f->body, in);
+		/* What the body reads: every entry inside it (each has its own reads, compound
+		 * entries those of their words and redirections). */
+		unsigned agg = c->a->cmds[idx].flags;
+		for (size_t j = idx + 1; j < c->a->n; j++)
+			agg |= c->a->cmds[j].flags;
+		const char *why = NULL;
+		if (pl.subshell || background)
+			why = "the loop runs in a subshell";
+		else if (pp->op != HS_ANDOR_FIRST || pp->bang || pp->cmds->next)
+			why = "the loop is not the first command of its list";
+		else
+			why = announce_refusal(c, f, agg);
+		fc = &c->a->cmds[idx];
+		if (!why)
+			fc->flags |= HS_CMD_F_ANNOUNCED;
+		else
+			fc->reason = why;
 		break;
 	}
 	case HS_NODE_CASE: {
@@ -911,24 +926,57 @@ static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *
 	if (n->kind != HS_NODE_FUNCDEF)
 		return HS_WALK_CONTINUE;
 	const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
-	if (c->n_funcs == c->cap_funcs) {
-		size_t cap = c->cap_funcs ? c->cap_funcs * 2 : 16;
-		struct func *v = realloc(c->funcs, cap * sizeof(*v));
-		if (!v) {
+	struct func *f = NULL;
+	HASH_FIND(hh, c->funcs, fd->name, fd->name_len, f);
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f || !(f->name = strndup(fd->name, fd->name_len))) {
+			free(f);
 			c->oom = 1;
 			return HS_WALK_STOP;
 		}
-		c->funcs = v;
-		c->cap_funcs = cap;
+		HASH_ADD_KEYPTR(hh, c->funcs, f->name, fd->name_len, f);
+		c->n_funcs++;
 	}
-	c->funcs[c->n_funcs].name = strndup(fd->name, fd->name_len);
-	c->funcs[c->n_funcs].body = fd->body;
-	if (!c->funcs[c->n_funcs].name) {
+	const struct hs_node **v = realloc(f->bodies, (f->n_bodies + 1) * sizeof(*v));
+	if (!v) {
 		c->oom = 1;
 		return HS_WALK_STOP;
 	}
-	c->n_funcs++;
+	f->bodies = v;
+	f->bodies[f->n_bodies++] = fd->body;
 	return HS_WALK_CONTINUE;
+}
+
+/* Function summaries to a fixpoint: sets only grow, so a round that grows none is the last.
+ * Each round costs one walk of every body; rounds are bounded by the call-chain depth. */
+static void summarize_funcs(struct ctx *c)
+{
+	for (int changed = 1; changed && !c->oom;) {
+		changed = 0;
+		for (struct func *f = c->funcs; f; f = f->hh.next) {
+			struct reads r = {0};
+			for (size_t i = 0; i < f->n_bodies; i++)
+				collect(c, f->bodies[i], &r, 1);
+			if (r.vars.oom || r.assigns.oom || r.calls.oom)
+				c->oom = 1;
+			if (r.vars.n != f->vars.n || r.assigns.n != f->assigns.n ||
+			    r.calls.n != f->calls.n || r.flags != f->flags) {
+				changed = 1;
+				strset_release(&f->vars);
+				strset_release(&f->assigns);
+				strset_release(&f->calls);
+				f->vars = r.vars;
+				f->assigns = r.assigns;
+				f->calls = r.calls;
+				f->flags = r.flags;
+				memset(&r.vars, 0, sizeof(r.vars));
+				memset(&r.assigns, 0, sizeof(r.assigns));
+				memset(&r.calls, 0, sizeof(r.calls));
+			}
+			reads_release(&r);
+		}
+	}
 }
 
 struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
@@ -942,12 +990,20 @@ struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
 	a->len = ast->len;
 	struct ctx c = {.a = a, .src = ast->src};
 	hs_ast_walk(&ast->root->base, collect_funcs_enter, NULL, &c);
+	summarize_funcs(&c);
 	struct place top = {0};
 	if (!c.oom)
 		visit_list(&c, ast->root->body, top);
-	for (size_t i = 0; i < c.n_funcs; i++)
-		free(c.funcs[i].name);
-	free(c.funcs);
+	struct func *f, *tmp;
+	HASH_ITER(hh, c.funcs, f, tmp) {
+		HASH_DEL(c.funcs, f);
+		free(f->name);
+		free(f->bodies);
+		strset_release(&f->vars);
+		strset_release(&f->assigns);
+		strset_release(&f->calls);
+		free(f);
+	}
 	if (c.oom) {
 		hs_analysis_free(a);
 		hs_error_set(err, ENOMEM, "analyze");
