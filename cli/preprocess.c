@@ -102,7 +102,7 @@ int cmd_preprocess(int argc, char **argv)
 		if (rw->analysis) {
 			rc = hs_analysis_json(rw->analysis, stdout);
 		} else {
-			fputs("{\"version\":2,\"commands\":[]}\n", stdout);
+			fprintf(stdout, "{\"version\":2,\"refused\":\"%s\",\"commands\":[]}\n", rw->refused);
 		}
 	} else {
 		fwrite(rw->text, 1, rw->len, stdout);

@@ -919,10 +919,107 @@ static void visit_list(struct ctx *c, const struct hs_node *andors, struct place
 	}
 }
 
+/* ---- script-level refusals -------------------------------------------------------------- */
+
+static int lit_is(const struct hs_node *w, const char *s)
+{
+	size_t len;
+	const char *t = w ? hs_word_literal(w, &len) : NULL;
+	return t && len == strlen(s) && memcmp(t, s, len) == 0;
+}
+
+/* Why the script containing n must run unchanged (docs/runtime-protocol.md, "Refusals"),
+ * or NULL. */
+static const char *script_refusal(const struct hs_node *n)
+{
+	const char *why = NULL;
+	if (n->flags & HS_NODE_F_BASH)
+		why = "bash-only construct";
+	switch (n->kind) {
+	case HS_NODE_REDIR: {
+		const struct hs_node_redir *rd = HS_NODE_AS(hs_node_redir, n);
+		if (rd->fd == 9)
+			why = "a redirection uses fd 9 (the runtime's)";
+		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
+			size_t tl;
+			const char *t = hs_word_literal(rd->target, &tl);
+			if (!t)
+				why = "a redirection duplicates a computed fd";
+			else if (tl == 1 && t[0] == '9')
+				why = "a redirection uses fd 9 (the runtime's)";
+		}
+		break;
+	}
+	case HS_NODE_PARAM: {
+		const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
+		if (p->name_len == 1 && p->name[0] == '-')
+			why = "reads $-";
+		if ((p->name_len == 6 && memcmp(p->name, "LINENO", 6) == 0) ||
+		    (p->name_len == 11 && memcmp(p->name, "BASH_SOURCE", 11) == 0))
+			why = "reads LINENO or BASH_SOURCE";
+		break;
+	}
+	case HS_NODE_FUNCDEF: {
+		static const char *const names[] = {"printf", "read", "umask",	 "export",
+						    "true",   "return", "shift", "command",
+						    "unset",  "set",	"eval",	 ".", "alias", NULL};
+		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
+		for (const char *const *p = names; *p; p++)
+			if (strlen(*p) == fd->name_len && memcmp(*p, fd->name, fd->name_len) == 0)
+				why = "defines a function named like a builtin the runtime uses";
+		break;
+	}
+	case HS_NODE_SIMPLE: {
+		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
+		if (lit_is(w, "alias") || lit_is(w, "unalias"))
+			why = "uses aliases";
+		if (lit_is(w, "set")) {
+			if (!w->next)
+				why = "set with no arguments (would list the runtime's variables)";
+			for (const struct hs_node *a = w ? w->next : NULL; a; a = a->next) {
+				size_t al;
+				const char *t = hs_word_literal(a, &al);
+				if (!t) {
+					why = "set with computed arguments";
+					break;
+				}
+				if (al && (t[0] == '-' || t[0] == '+') && memchr(t, 'o', al) &&
+				    a->next) {
+					if (lit_is(a->next, "xtrace") || lit_is(a->next, "verbose"))
+						why = "set -x / set -v";
+				}
+				if (al > 1 && (t[0] == '-' || t[0] == '+') && t[1] != '-' &&
+				    (memchr(t, 'x', al) || memchr(t, 'v', al)))
+					why = "set -x / set -v";
+				if (al == 2 && t[0] == '-' && t[1] == '-')
+					break;
+			}
+		}
+		if (lit_is(w, "trap"))
+			for (const struct hs_node *a = w->next; a; a = a->next)
+				if (lit_is(a, "DEBUG") || lit_is(a, "RETURN"))
+					why = "trap on DEBUG or RETURN";
+		break;
+	}
+	default:
+		break;
+	}
+	return why;
+}
+
+/* One walk over the whole tree before the table: script refusals and function definitions. */
 static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 {
 	(void)parent;
 	struct ctx *c = arg;
+	if (!c->a->refused) {
+		const char *why = script_refusal(n);
+		if (why) {
+			c->a->refused = why;
+			c->a->refused_line = n->range.line;
+			c->a->refused_col = n->range.col;
+		}
+	}
 	if (n->kind != HS_NODE_FUNCDEF)
 		return HS_WALK_CONTINUE;
 	const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
@@ -989,6 +1086,8 @@ struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
 	a->src = ast->src;
 	a->len = ast->len;
 	struct ctx c = {.a = a, .src = ast->src};
+	if (memmem(ast->src, ast->len, "__hs", 4))
+		a->refused = "uses names starting with __hs (the runtime's)";
 	hs_ast_walk(&ast->root->base, collect_funcs_enter, NULL, &c);
 	summarize_funcs(&c);
 	struct place top = {0};
@@ -1129,7 +1228,14 @@ int hs_analysis_json(const struct hs_analysis *a, FILE *out)
 		{HS_CMD_F_IN_FUNCTION, "in_function"},
 	};
 	static const char *const ops[] = {"", "&&", "||"};
-	fputs("{\"version\":2,\"commands\":[", out);
+	fputs("{\"version\":2,\"refused\":", out);
+	if (a->refused) {
+		json_str(out, a->refused, strlen(a->refused));
+		fprintf(out, ",\"refused_line\":%u", a->refused_line);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"commands\":[", out);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct hs_cmd *c = &a->cmds[i];
 		fprintf(out, "%s\n{\"id\":%u,\"kind\":\"%s\",\"node\":%s", i ? "," : "", c->id,

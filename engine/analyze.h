@@ -109,6 +109,10 @@ struct hs_analysis {
 	size_t n;
 	const char *src; /* borrowed from the AST */
 	size_t len;
+	/* Why the whole script must run unchanged (docs/runtime-protocol.md, "Refusals"), with
+	 * the line and column of the cause (0 when not tied to one place); NULL if it need not. */
+	const char *refused;
+	unsigned refused_line, refused_col;
 };
 
 /* Analyse a parsed script. The result borrows nothing but ast->src (kept as a pointer);

@@ -116,116 +116,6 @@ static int cmp_edit(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* ---- script-level refusals -------------------------------------------------------------- */
-
-struct refusal {
-	const char *why;
-	const struct hs_node *at;
-};
-
-static int lit_is(const struct hs_node *w, const char *s)
-{
-	size_t len;
-	const char *t = w ? hs_word_literal(w, &len) : NULL;
-	return t && len == strlen(s) && memcmp(t, s, len) == 0;
-}
-
-static int refuse_enter(struct hs_node *n, struct hs_node *parent, void *arg)
-{
-	(void)parent;
-	struct refusal *r = arg;
-	const char *why = NULL;
-	if (n->flags & HS_NODE_F_BASH)
-		why = "bash-only construct";
-	switch (n->kind) {
-	case HS_NODE_REDIR: {
-		const struct hs_node_redir *rd = HS_NODE_AS(hs_node_redir, n);
-		if (rd->fd == 9)
-			why = "a redirection uses fd 9 (the runtime's)";
-		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
-			size_t tl;
-			const char *t = hs_word_literal(rd->target, &tl);
-			if (!t)
-				why = "a redirection duplicates a computed fd";
-			else if (tl == 1 && t[0] == '9')
-				why = "a redirection uses fd 9 (the runtime's)";
-		}
-		break;
-	}
-	case HS_NODE_PARAM: {
-		const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
-		if (p->name_len == 1 && p->name[0] == '-')
-			why = "reads $-";
-		if ((p->name_len == 6 && memcmp(p->name, "LINENO", 6) == 0) ||
-		    (p->name_len == 11 && memcmp(p->name, "BASH_SOURCE", 11) == 0))
-			why = "reads LINENO or BASH_SOURCE";
-		break;
-	}
-	case HS_NODE_FUNCDEF: {
-		static const char *const names[] = {"printf", "read", "umask",	 "export",
-						    "true",   "return", "shift", "command",
-						    "unset",  "set",	"eval",	 ".", "alias", NULL};
-		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
-		for (const char *const *p = names; *p; p++)
-			if (strlen(*p) == fd->name_len && memcmp(*p, fd->name, fd->name_len) == 0)
-				why = "defines a function named like a builtin the runtime uses";
-		break;
-	}
-	case HS_NODE_SIMPLE: {
-		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
-		if (lit_is(w, "alias") || lit_is(w, "unalias"))
-			why = "uses aliases";
-		if (lit_is(w, "set")) {
-			if (!w->next)
-				why = "set with no arguments (would list the runtime's variables)";
-			for (const struct hs_node *a = w ? w->next : NULL; a; a = a->next) {
-				size_t al;
-				const char *t = hs_word_literal(a, &al);
-				if (!t) {
-					why = "set with computed arguments";
-					break;
-				}
-				if (al && (t[0] == '-' || t[0] == '+') && memchr(t, 'o', al) &&
-				    a->next) {
-					if (lit_is(a->next, "xtrace") || lit_is(a->next, "verbose"))
-						why = "set -x / set -v";
-				}
-				if (al > 1 && (t[0] == '-' || t[0] == '+') && t[1] != '-' &&
-				    (memchr(t, 'x', al) || memchr(t, 'v', al)))
-					why = "set -x / set -v";
-				if (al == 2 && t[0] == '-' && t[1] == '-')
-					break;
-			}
-		}
-		if (lit_is(w, "trap"))
-			for (const struct hs_node *a = w->next; a; a = a->next)
-				if (lit_is(a, "DEBUG") || lit_is(a, "RETURN"))
-					why = "trap on DEBUG or RETURN";
-		break;
-	}
-	default:
-		break;
-	}
-	if (why) {
-		r->why = why;
-		r->at = n;
-		return HS_WALK_STOP;
-	}
-	return HS_WALK_CONTINUE;
-}
-
-static const char *find_refusal(const struct hs_ast *ast, const struct hs_node **at)
-{
-	struct refusal r = {0};
-	if (memmem(ast->src, ast->len, "__hs", 4)) {
-		*at = NULL;
-		return "uses names starting with __hs (the runtime's)";
-	}
-	hs_ast_walk(&ast->root->base, refuse_enter, NULL, &r);
-	*at = r.at;
-	return r.why;
-}
-
 /* ---- emission --------------------------------------------------------------------------- */
 
 static void wrap_node(struct edits *e, const struct hs_cmd *c)
@@ -340,15 +230,17 @@ struct hs_rewrite *hs_rewrite_script(const char *src, size_t len, const char *fi
 			strlcpy(res->refused_where, perr.msg, sizeof(res->refused_where));
 		goto out;
 	}
-	const struct hs_node *at = NULL;
-	const char *why = find_refusal(rw->ast, &at);
 	rw->analysis = hs_analyze(rw->ast, err);
 	if (!rw->analysis) {
 		hs_rewrite_free(rw);
 		return NULL;
 	}
-	if (why) {
-		res = refuse(rw, src, len, why, filename, at);
+	if (rw->analysis->refused) {
+		res = refuse(rw, src, len, rw->analysis->refused, filename, NULL);
+		if (res && rw->analysis->refused_line)
+			snprintf(res->refused_where, sizeof(res->refused_where), "%s:%u:%u",
+				 filename ? filename : "-", rw->analysis->refused_line,
+				 rw->analysis->refused_col);
 		goto out;
 	}
 
@@ -371,6 +263,15 @@ struct hs_rewrite *hs_rewrite_script(const char *src, size_t len, const char *fi
 	}
 	struct buf out = {0};
 	if (!e.oom) {
+		size_t total = len + 1;
+		for (size_t i = 0; i < e.n; i++)
+			total += strlen(e.v[i].text);
+		buf_add(&out, "", 0);
+		char *p = realloc(out.p, total);
+		if (p) {
+			out.p = p;
+			out.cap = total;
+		}
 		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
 		size_t pos = 0;
 		for (size_t i = 0; i < e.n; i++) {
