@@ -980,9 +980,14 @@ static const char *script_refusal(const struct hs_node *n)
 				size_t al;
 				const char *t = hs_word_literal(a, &al);
 				if (!t) {
-					why = "set with computed arguments";
+					/* It may expand to -x. */
+					why = "set with computed options";
 					break;
 				}
+				/* The first word not starting with - or + begins the positional
+				 * parameters: no option after it. */
+				if (al == 0 || (t[0] != '-' && t[0] != '+'))
+					break;
 				if (al && (t[0] == '-' || t[0] == '+') && memchr(t, 'o', al) &&
 				    a->next) {
 					if (lit_is(a->next, "xtrace") || lit_is(a->next, "verbose"))

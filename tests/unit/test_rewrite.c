@@ -147,6 +147,8 @@ START_TEST(unsafe_scripts_run_unchanged)
 	expect_refused("set -eux\nls\n", "set -x");
 	expect_refused("set -o xtrace\nls\n", "set -x");
 	expect_refused("set\n", "no arguments");
+	expect_refused("set $opts\n", "computed options");
+	expect_refused("set -e -o xtrace\n", "set -x");
 	expect_refused("alias l=ls\nl\n", "aliases");
 	expect_refused("echo $LINENO\n", "LINENO");
 	expect_refused("[[ -f x ]] && ls\n", "bash");
@@ -155,6 +157,18 @@ START_TEST(unsafe_scripts_run_unchanged)
 	expect_refused("trap 'echo' DEBUG\nls\n", "DEBUG");
 	expect_refused("if true; then\nls\n", "parse error");
 	expect_refused("ls 'unterminated\n", "parse error");
+}
+END_TEST
+
+START_TEST(set_with_positional_words_is_fine)
+{
+	const char *ok[] = {"set -- $x\nls\n", "set fnord $(ls)\nls\n", "set -e -- -x\nls\n",
+			    "set -e\nls\n", "set +e x -v\nls\n"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+		struct hs_rewrite *rw = rewrite(ok[i]);
+		ck_assert_msg(rw->refused == NULL, "%s refused: %s", ok[i], rw->refused);
+		hs_rewrite_free(rw);
+	}
 }
 END_TEST
 
@@ -191,6 +205,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, for_without_in_announces_positional);
 	tcase_add_test(tc, lines_and_other_bytes_are_kept);
 	tcase_add_test(tc, unsafe_scripts_run_unchanged);
+	tcase_add_test(tc, set_with_positional_words_is_fine);
 	tcase_add_test(tc, oversize_script_runs_unchanged_unless_asked);
 	suite_add_tcase(s, tc);
 	return s;
