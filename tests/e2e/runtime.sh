@@ -70,19 +70,20 @@ cat >"$tmp/done.sh" <<'EOF'
 if __hs_node 1 0 "$@"; then __hs_ret; else { echo should-not-run; } 9>&-; fi; echo "st=$?"
 if __hs_node 2 0 "$@"; then __hs_ret; else { echo should-not-run; } 9>&-; fi; echo "y=$y here"
 cd /; if __hs_node 3 0 "$@"; then __hs_ret; else { echo ran3; } 9>&-; fi
+IFS=0; if __hs_node 6 0; then __hs_ret; else { echo no; } 9>&-; fi; echo "ifs0=$?"; IFS=' '
 set -e; if __hs_node 4 0; then __hs_ret; else { false; } 9>&-; fi || echo not-last-ok
 if __hs_node 5 0; then __hs_ret; else { false; } 9>&-; fi; echo not-reached
 EOF
 printf 'y="from state file"\ncd /tmp\n' >"$tmp/state"
 { printf '%s' "$prelude"; cat "$tmp/done.sh"; } >"$tmp/done-rw.sh"
-out=$("$D" -l "$tmp/log" -r '1=done 7' -r "2=done 0 $tmp/state" -r '4=done 1' -r '5=done 4' \
+out=$("$D" -l "$tmp/log" -r '1=done 7' -r "2=done 0 $tmp/state" -r '4=done 1' -r '5=done 4' -r '6=done 10' \
 	-- dash "$tmp/done-rw.sh"); rc=$?
 t_eq "done replies: status, sourced state, run, set -e in and-or, set -e exit" \
-	"$(printf 'st=7\ny=from state file here\nran3\nnot-last-ok')" "$out"
+	"$(printf 'st=7\ny=from state file here\nran3\nifs0=10\nnot-last-ok')" "$out"
 t_eq "done reply under set -e: the shell exits with the node's status" 4 "$rc"
 t_check "the scheduler saw the PWD set by the state file" grep -q '^node|3|0|/|' "$tmp/log"
 t_eq "without runtime the same script runs every command" \
-	"$(printf 'should-not-run\nst=0\nshould-not-run\ny= here\nran3\nnot-last-ok')" \
+	"$(printf 'should-not-run\nst=0\nshould-not-run\ny= here\nran3\nno\nifs0=0\nnot-last-ok')" \
 	"$(dash "$tmp/done-rw.sh" 2>&1)"
 
 # The scheduler going away: the runtime switches itself off, the script finishes alone.
