@@ -928,6 +928,26 @@ static int lit_is(const struct hs_node *w, const char *s)
 	return t && len == strlen(s) && memcmp(t, s, len) == 0;
 }
 
+static int dollar0_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	(void)parent;
+	if (n->kind == HS_NODE_PARAM) {
+		const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
+		if (p->name_len == 1 && p->name[0] == '0') {
+			*(int *)arg = 1;
+			return HS_WALK_STOP;
+		}
+	}
+	return HS_WALK_CONTINUE;
+}
+
+static int word_has_dollar0(const struct hs_node *w)
+{
+	int found = 0;
+	hs_ast_walk((struct hs_node *)w, dollar0_enter, NULL, &found);
+	return found;
+}
+
 /* Why the script containing n must run unchanged (docs/runtime-protocol.md, "Refusals"),
  * or NULL. */
 static const char *script_refusal(const struct hs_node *n)
@@ -948,6 +968,12 @@ static const char *script_refusal(const struct hs_node *n)
 			else if (tl == 1 && t[0] == '9')
 				why = "a redirection uses fd 9 (the runtime's)";
 		}
+		/* dash reads a script file as it runs; hs hands it the text up front, so a
+		 * script that writes to its own file ($0) must run as itself. */
+		if ((rd->op == HS_REDIR_OUT || rd->op == HS_REDIR_APPEND ||
+		     rd->op == HS_REDIR_CLOBBER || rd->op == HS_REDIR_RDWR) &&
+		    rd->target && word_has_dollar0(rd->target))
+			why = "writes to its own file ($0)";
 		break;
 	}
 	case HS_NODE_PARAM: {

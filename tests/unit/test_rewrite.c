@@ -147,6 +147,7 @@ START_TEST(unsafe_scripts_run_unchanged)
 	expect_refused("set -eux\nls\n", "set -x");
 	expect_refused("set -o xtrace\nls\n", "set -x");
 	expect_refused("set\n", "no arguments");
+	expect_refused("echo 'ls' >> \"$0\"\n", "own file");
 	expect_refused("set $opts\n", "computed options");
 	expect_refused("set -e -o xtrace\n", "set -x");
 	expect_refused("alias l=ls\nl\n", "aliases");
