@@ -22,7 +22,7 @@ struct strset {
 static int strset_has(const struct strset *s, const char *p, size_t len)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strlen(s->v[i]) == len && memcmp(s->v[i], p, len) == 0)
+		if (s->v[i][0] == p[0] && strncmp(s->v[i], p, len) == 0 && s->v[i][len] == '\0')
 			return 1;
 	return 0;
 }
