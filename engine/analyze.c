@@ -95,6 +95,11 @@ static const char *const state_builtins[] = {
 	"umask", "hash", "alias", "unalias", "bg", "fg", "jobs", "fc", "declare", "typeset",
 	"let", "shopt", "enable", "builtin", "chdir", "times", NULL};
 
+/* POSIX special builtins: prefix assignments before them persist. */
+static const char *const special_builtins[] = {
+	":", ".", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "times",
+	"trap", "unset", "break", "continue", NULL};
+
 /* Builtins with no effect on the shell: cheap, run inline. */
 static const char *const pure_builtins[] = {
 	"echo", "printf", "test", "[", ":", "true", "false", "pwd", "type", "kill", "command",
@@ -236,7 +241,8 @@ static void simple_reads(struct ctx *c, const struct hs_node_simple *s, struct r
 	size_t len;
 	const char *name = hs_word_literal(w, &len);
 	if (!name) {
-		r->flags |= c->n_funcs ? HS_CMD_F_READS_UNKNOWN : 0;
+		/* $cmd may be eval, ., or a function: it may read anything. */
+		r->flags |= HS_CMD_F_READS_UNKNOWN;
 		return;
 	}
 	const struct func *fn = find_func(c, name, len);
@@ -327,7 +333,15 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 		break;
 	case HS_NODE_ASSIGN: {
 		const struct hs_node_assign *as = HS_NODE_AS(hs_node_assign, n);
-		strset_add(&r->assigns, as->name, as->name_len);
+		/* A prefix assignment of a command is temporary, except before a special
+		 * builtin (where it persists). */
+		const struct hs_node *w = parent && parent->kind == HS_NODE_SIMPLE
+						  ? HS_NODE_AS(hs_node_simple, parent)->words
+						  : NULL;
+		size_t wl = 0;
+		const char *wn = w ? hs_word_literal(w, &wl) : NULL;
+		if (!w || !wn || in_list(special_builtins, wn, wl))
+			strset_add(&r->assigns, as->name, as->name_len);
 		if (as->append)
 			strset_add(&r->vars, as->name, as->name_len);
 		break;

@@ -149,7 +149,7 @@ END_TEST
 START_TEST(special_parameters_block_wrapping)
 {
 	struct parsed p = analyze("ls $?\nls $$\nls $!\nls \"$@\"\nls $#\nls $0\n"
-				  "f() { echo $?; }\nls $(f)\nls ${x=1}\nls $((y += 1))\n");
+				  "f() { echo $?; }\nls $(f)\nls ${x=1}\nls $((y += 1))\n$cmd x | sort\n");
 	ck_assert(!is_node(find(&p, "ls $?")));
 	ck_assert(find(&p, "ls $?")->flags & HS_CMD_F_READS_STATUS);
 	ck_assert(!is_node(find(&p, "ls $$")));
@@ -159,6 +159,8 @@ START_TEST(special_parameters_block_wrapping)
 	ck_assert(find(&p, "ls $#")->flags & HS_CMD_F_READS_POSITIONAL);
 	ck_assert(!(find(&p, "ls $0")->flags & HS_CMD_F_READS_POSITIONAL));
 	ck_assert(!is_node(find(&p, "ls $(f)")));
+	ck_assert(!is_node(find(&p, "$cmd x | sort")));
+	ck_assert(find(&p, "$cmd x | sort")->flags & HS_CMD_F_READS_UNKNOWN);
 	ck_assert(!is_node(find(&p, "ls ${x")));
 	ck_assert(!is_node(find(&p, "ls $((y")));
 	done(&p);
@@ -263,6 +265,12 @@ START_TEST(redirections_and_stdin)
 	ck_assert(find(&p, "read v")->flags & HS_CMD_F_READS_STDIN);
 	ck_assert(!(find(&p, "read w")->flags & HS_CMD_F_READS_STDIN));
 	ck_assert_str_eq(find(&p, "read v")->assigns[0], "v");
+	done(&p);
+	p = analyze("A=1 ls\nB=2\nC=3 :\nD=$(ls)\n");
+	ck_assert_uint_eq(find(&p, "A=1")->n_assigns, 0);
+	ck_assert_str_eq(find(&p, "B=2")->assigns[0], "B");
+	ck_assert_str_eq(find(&p, "C=3")->assigns[0], "C");
+	ck_assert_str_eq(find(&p, "D=")->assigns[0], "D");
 	done(&p);
 }
 END_TEST
