@@ -108,6 +108,28 @@ if command -v strace >/dev/null; then
 		-o "$tmp/strace" dash "$tmp/many.sh" a b >"$tmp/out" 2>&1
 	t_eq "fast path: 200 nodes committed, 50 iterations" 250 "$(grep -c '^node\|^iter' "$tmp/log")"
 	t_eq "fast path: dash forks 0 times" 0 "$(grep -c 'clone\|fork' "$tmp/strace")"
+	# The same through hs preprocess: a real rewritten script, every node answered "done".
+	{
+		echo 'n=0'
+		echo 'for w in a b c d e f g h i j; do'
+		echo '	grep -q "$w" /etc/passwd | cat'
+		echo '	x=$(ls /nonexistent-$w)'
+		echo '	n=$((n + 1))'
+		echo 'done'
+		echo 'wc -l /etc/passwd; echo "n=$n"'
+	} >"$tmp/loop.sh"
+	"$HS" preprocess --nodes "$tmp/loop.sh" >"$tmp/loop.json"
+	"$HS" preprocess "$tmp/loop.sh" >"$tmp/loop-rw.sh"
+	ids=$(grep -o '"id":[0-9]*,"kind":"[a-z-]*","node":true' "$tmp/loop.json" | cut -d: -f2 | cut -d, -f1)
+	args=()
+	for i in $ids; do args+=(-r "$i=done 0"); done
+	out=$("$D" -l "$tmp/log" "${args[@]}" -- strace -f -qq -e trace=fork,vfork,clone,clone3 \
+		-o "$tmp/strace" dash "$tmp/loop-rw.sh")
+	t_eq "rewritten loop, nodes committed: the shell only runs builtins" "n=10" "$out"
+	t_eq "rewritten loop: 1 list, 10 iterations, 21 node messages" "1 10 21" \
+		"$(grep -c '^for' "$tmp/log") $(grep -c '^iter' "$tmp/log") $(grep -c '^node' "$tmp/log")"
+	t_eq "rewritten loop, nodes committed: dash forks 0 times" 0 \
+		"$(grep -c 'clone\|fork' "$tmp/strace")"
 else
 	t_skip "fast path: dash forks 0 times" "strace not installed"
 fi
