@@ -1,6 +1,7 @@
 /* Syntax tree helpers: the arena, walking, dumping (text and JSON). */
 #include "engine/ast-internal.h"
 #include "engine/ast.h"
+#include "lib/error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -325,7 +326,7 @@ static void json_str(FILE *out, const char *s, size_t n)
 static const char *const redir_ops[] = {"<", ">", ">>", ">|", "<>", "<&", ">&", "<<", "<<<", "&>", "&>>"};
 static const char *const param_op_names[] = {"plain",	   "length", "default", "assign",  "error",
 					      "alt",	   "del_suffix", "del_prefix", "replace", "substr",
-					      "upper",	   "lower",  "transform", "names"};
+					      "upper",	   "lower",  "transform", "names", "bad"};
 static const char *const sep_names[] = {"", ";", "&", "\\n"};
 
 /* Kind-specific scalar fields as JSON members (each preceded by a comma). */
@@ -504,4 +505,145 @@ int hs_ast_dump(const struct hs_node *n, const char *src, FILE *out)
 {
 	dump_text(n, src, out, 0, NULL);
 	return ferror(out) ? -1 : 0;
+}
+
+/* ---- verification ---- */
+
+struct verify {
+	const char *src;
+	size_t len;
+	struct hs_error *err;
+	size_t *hd; /* here-doc regions [hd[2i], hd[2i+1]) */
+	size_t nhd, caphd;
+	int oom;
+};
+
+static int vfail(struct verify *v, const struct hs_node *n, const char *what)
+{
+	hs_error_set(v->err, 0, "%s [%zu,%zu) at %u:%u: %s", hs_node_kind_name(n->kind), n->range.start,
+		     n->range.end, n->range.line, n->range.col, what);
+	return -1;
+}
+
+/* [a, b) holds only line continuations */
+static int only_continuations(const char *s, size_t a, size_t b)
+{
+	while (a < b) {
+		if (b - a >= 2 && s[a] == '\\' && s[a + 1] == '\n')
+			a += 2;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+static int verify_node(struct verify *v, const struct hs_node *n, int in_bq)
+{
+	struct child_list cl[4];
+	int k = child_lists(n, cl);
+
+	if (n->range.start > n->range.end || n->range.end > v->len)
+		return vfail(v, n, "range outside the source");
+	if (n->kind == HS_NODE_CMDSUB && (n->flags & HS_NODE_F_BACKQUOTE))
+		in_bq = 1;
+	if (n->kind == HS_NODE_REDIR) {
+		const struct hs_node_redir *r = (const void *)n;
+		if (r->heredoc) {
+			if (v->nhd == v->caphd) {
+				size_t cap = v->caphd ? v->caphd * 2 : 16;
+				size_t *m = realloc(v->hd, cap * 2 * sizeof(*m));
+				if (!m) {
+					v->oom = 1;
+					return vfail(v, n, "out of memory");
+				}
+				v->hd = m;
+				v->caphd = cap;
+			}
+			v->hd[2 * v->nhd] = r->heredoc->range.start;
+			v->hd[2 * v->nhd + 1] = r->heredoc_end;
+			v->nhd++;
+			if (r->heredoc->range.start < n->range.end || r->heredoc_end < r->heredoc->range.end ||
+			    r->heredoc_end > v->len)
+				return vfail(v, n, "here-document body misplaced");
+		}
+	}
+	for (int i = 0; i < k; i++) {
+		size_t prev_end = n->range.start;
+		int parts = n->kind == HS_NODE_WORD || n->kind == HS_NODE_DQUOTE;
+		if (n->kind == HS_NODE_DQUOTE)
+			prev_end++;
+		for (const struct hs_node *c = cl[i].head; c; c = c->next) {
+			int hd = c->kind == HS_NODE_WORD && (c->flags & HS_NODE_F_HEREDOC);
+			if (!hd && (c->range.start < n->range.start || c->range.end > n->range.end))
+				return vfail(v, c, "not inside its parent");
+			if (!hd && c->range.start < prev_end)
+				return vfail(v, c, "overlaps its previous sibling");
+			if (parts && !in_bq && !only_continuations(v->src, prev_end, c->range.start))
+				return vfail(v, c, "gap before this part");
+			if (!hd)
+				prev_end = c->range.end;
+			if (verify_node(v, c, in_bq) < 0)
+				return -1;
+		}
+		if (parts && !in_bq && cl[i].head &&
+		    !only_continuations(v->src, prev_end, n->range.end - (n->kind == HS_NODE_DQUOTE)))
+			return vfail(v, n, "gap after the last part");
+	}
+	return 0;
+}
+
+/* The text between top-level commands: blanks, ; & newlines, comments, continuations,
+ * here-document bodies. */
+static int verify_gap(struct verify *v, size_t a, size_t b, size_t *hdi)
+{
+	const char *s = v->src;
+
+	while (a < b) {
+		while (*hdi < v->nhd && v->hd[2 * *hdi + 1] <= a)
+			(*hdi)++;
+		if (*hdi < v->nhd && v->hd[2 * *hdi] == a) {
+			a = v->hd[2 * *hdi + 1];
+			continue;
+		}
+		char c = s[a];
+		if (c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&') {
+			a++;
+		} else if (c == '\\' && a + 1 < b && s[a + 1] == '\n') {
+			a += 2;
+		} else if (c == '#') {
+			while (a < b && s[a] != '\n')
+				a++;
+		} else {
+			hs_error_set(v->err, 0, "unexpected text between commands at offset %zu", a);
+			return -1;
+		}
+	}
+	if (a > b) {
+		hs_error_set(v->err, 0, "here-document body overlaps a command at offset %zu", b);
+		return -1;
+	}
+	return 0;
+}
+
+int hs_ast_verify(const struct hs_ast *ast, struct hs_error *err)
+{
+	struct verify v = {.src = ast->src, .len = ast->len, .err = err};
+	size_t pos = 0, hdi = 0;
+	int r = -1;
+
+	if (!ast->root)
+		return hs_error_set(err, 0, "no tree");
+	for (const struct hs_node *n = ast->root->body; n; n = n->next) {
+		if (verify_gap(&v, pos, n->range.start, &hdi) < 0)
+			goto out;
+		if (verify_node(&v, n, 0) < 0)
+			goto out;
+		pos = n->range.end;
+	}
+	if (verify_gap(&v, pos, ast->len, &hdi) < 0)
+		goto out;
+	r = 0;
+out:
+	free(v.hd);
+	return r;
 }

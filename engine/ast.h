@@ -284,7 +284,9 @@ enum hs_param_op {
 	HS_PARAM_UPPER,	    /* ${a^} ${a^^} */
 	HS_PARAM_LOWER,	    /* ${a,} ${a,,} */
 	HS_PARAM_TRANSFORM, /* ${a@Q} */
-	HS_PARAM_NAMES      /* ${!prefix*} ${!prefix@} */
+	HS_PARAM_NAMES,     /* ${!prefix*} ${!prefix@} */
+	HS_PARAM_BAD	    /* not a valid expansion (bash reports it only when run; zsh code in
+			       bash files): name is the raw text between ${ and }, flagged BASH */
 };
 
 #define HS_PARAM_F_BRACED (1u << 0)
@@ -379,6 +381,13 @@ const char *hs_word_literal(const struct hs_node *word, size_t *len);
 /* Print the tree: indented text, or JSON (kind, range, fields, children). Return 0 or -1. */
 int hs_ast_dump(const struct hs_node *n, const char *src, FILE *out);
 int hs_ast_dump_json(const struct hs_node *n, const char *src, FILE *out);
+
+/* Check the tree's ranges against src (used by the tests, the corpus check and the fuzzer):
+ * every node inside its parent and its siblings in order without overlap; a word's parts
+ * separated only by line continuations; the text between top-level commands only blanks,
+ * separators, comments, line continuations and here-document bodies. Returns 0, or -1 with
+ * err naming the first offending node. */
+int hs_ast_verify(const struct hs_ast *ast, struct hs_error *err);
 
 /* Downcast: HS_NODE_AS(hs_node_simple, n)->words. */
 #define HS_NODE_AS(type, n) ((struct type *)(n))

@@ -71,7 +71,7 @@ struct parser {
 	const char *s; /* buffer being lexed: the original, or an unescaped backquote copy */
 	size_t pos, end;
 	const size_t *map; /* copy offset -> offset in up's buffer (NULL for the original) */
-	size_t map_len;
+	size_t map_len, map_base; /* map_base: offset of the opening backquote in up's buffer */
 	struct parser *up;
 	int depth;
 	int have_tok;
@@ -618,6 +618,46 @@ static struct hs_node *parse_cmdsub_body(struct parser *p, size_t st, enum hs_no
 
 static const char *param_ops = "-=?+%#/:^,@";
 
+/* ${...} that is no expansion we know: bash only complains when it runs it, so keep the raw
+ * text up to the matching } (braces nest, quotes are skipped) and mark it bash-only. */
+static struct hs_node *bad_subst(struct parser *p, struct hs_node_param *pm, size_t st)
+{
+	size_t i = st + 2;
+	int depth = 0;
+
+	while (i < p->end) {
+		char c = p->s[i];
+		if (c == '\\') {
+			i += 2;
+			continue;
+		}
+		if (c == '\'') {
+			const char *q = memchr(p->s + i + 1, '\'', p->end - i - 1);
+			if (!q)
+				break;
+			i = (size_t)(q - p->s) + 1;
+			continue;
+		}
+		if (c == '{')
+			depth++;
+		else if (c == '}' && depth-- == 0)
+			break;
+		else if (c == '\n')
+			break;
+		i++;
+	}
+	if (i >= p->end || p->s[i] != '}')
+		perr(p, st, "bad substitution");
+	pm->op = HS_PARAM_BAD;
+	pm->name = p->s + st + 2;
+	pm->name_len = i - st - 2;
+	pm->subscript = pm->arg = NULL;
+	pm->base.flags |= HS_NODE_F_BASH;
+	p->pos = i + 1;
+	pm->base.range.end = p->pos;
+	return &pm->base;
+}
+
 static struct hs_node *parse_braced(struct parser *p, int dq)
 {
 	size_t st = p->pos;
@@ -659,7 +699,8 @@ static struct hs_node *parse_braced(struct parser *p, int dq)
 	} else if (c >= 0 && (is_special_param((char)c) || c == '0')) {
 		p->pos++;
 	} else {
-		perr(p, st, "bad substitution");
+		leave(p);
+		return bad_subst(p, pm, st);
 	}
 	pm->name = p->s + ns;
 	pm->name_len = p->pos - ns;
@@ -680,8 +721,10 @@ static struct hs_node *parse_braced(struct parser *p, int dq)
 		p->pos++;
 		goto out;
 	}
-	if (c < 0 || !strchr(param_ops, c) || pm->op == HS_PARAM_LENGTH)
-		perr(p, st, "bad substitution");
+	if (c < 0 || !strchr(param_ops, c) || pm->op == HS_PARAM_LENGTH) {
+		leave(p);
+		return bad_subst(p, pm, st);
+	}
 	if ((pm->pflags & HS_PARAM_F_INDIRECT) && (c == '*' || c == '@') && at(p, p->pos + 1) == '}') {
 		pm->op = HS_PARAM_NAMES;
 		p->pos += 2;
@@ -828,7 +871,11 @@ static size_t remap_off(const struct parser *sub, size_t off, int is_end)
 		return sub->map ? 0 : off;
 	if (is_end)
 		return off == 0 ? sub->map[0] : sub->map[off - 1] + 1;
-	return off >= sub->map_len ? sub->map[sub->map_len - 1] + 1 : sub->map[off];
+	if (off >= sub->map_len)
+		return sub->map[sub->map_len - 1] + 1;
+	/* a char whose escaping backslash was removed starts at that backslash */
+	size_t prev = off ? sub->map[off - 1] : sub->map_base;
+	return sub->map[off] - prev > 1 ? sub->map[off] - 1 : sub->map[off];
 }
 
 static int remap_enter(struct hs_node *n, struct hs_node *parent, void *vctx)
@@ -912,6 +959,7 @@ static struct hs_node *parse_backquote(struct parser *p, int dq)
 			.end = k,
 			.map = map,
 			.map_len = k,
+			.map_base = st,
 			.up = p,
 			.depth = p->depth,
 			.full_end = k,
