@@ -207,7 +207,7 @@ for name in "${workloads[@]}"; do
 done
 
 echo
-echo "hs vs dash on $cores cores (BENCH_QUICK=$quick; hs: $($HS --version 2>/dev/null | head -1 || echo "$HS"))"
+echo "hs vs dash on $cores cores (BENCH_QUICK=$quick; hs $HS at $(git rev-parse --short HEAD 2>/dev/null))"
 awk -v cores="$cores" '
 function r(a, b) { return (b > 0 && a != "n/a" && b != "n/a") ? sprintf("%.2fx", a / b) : "n/a" }
 BEGIN {

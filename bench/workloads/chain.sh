@@ -5,12 +5,9 @@ sort -n s0 > s1
 awk '{print $2, $1 + 1}' s1 > s2
 sort -n s2 > s3
 sed 's/ /,/' s3 > s4
-cut -d, -f2 s4 > s5
-sort -n -r s5 > s6
-awk '{print $1 % 1000, $1}' s6 > s7
+awk -F, '{print $2 "," $1}' s4 > s5
+sort -t, -k1,1n s5 > s6
+awk -F, '{print $1 % 1000, $2}' s6 > s7
 sort -k1,1n -k2,2n s7 > s8
-uniq -c -w 4 s8 > s9
-tr -s ' ' < s9 > s10
-sort -r s10 > s11
-awk '{s += $1} END {print s}' s11 > s12
-cat s12
+sed 's/ /:/' s8 > s9
+awk -F: '{s += $2; n[$1]++} END {print s, length(n)}' s9
