@@ -55,6 +55,8 @@ check_caught extra-file 'touch stray' '+stray'
 check_caught missing-file 'rm in.txt' '\-in.txt'
 check_caught hardlink 'ln out.txt hard' 'links=2'
 
+check_caught leftover-process '(sleep 30 &)' 'processes left running'
+
 # A hang is a mismatch, not a hang of the runner.
 fake hang 'sleep 30'
 out=$(HS=$tmp/hang "$dt" --timeout 1 "$tmp/s.sh" 2>&1); rc=$?
