@@ -32,7 +32,7 @@ F
 	chmod +x "$tmp/$1"
 }
 
-out=$(set -o pipefail; "$dt" "$tmp/s.sh" 2>&1 | sed "s/ (re-runs: [0-9]*)//"); rc=$?
+out=$("$dt" "$tmp/s.sh" 2>&1 | sed "s/ (re-runs: [0-9]*)$//"); rc=${PIPESTATUS[0]}
 t_eq "hs vs dash: same" "0 same: $tmp/s.sh" "$rc $out"
 
 check_caught() { # NAME SPOIL PATTERN
@@ -54,6 +54,8 @@ check_caught type 'rmdir dir; touch dir' '+dir	file'
 check_caught extra-file 'touch stray' '+stray'
 check_caught missing-file 'rm in.txt' '\-in.txt'
 check_caught hardlink 'ln out.txt hard' 'links=2'
+
+check_caught leftover-process '(sleep 30 &)' 'processes left running'
 
 # A hang is a mismatch, not a hang of the runner.
 fake hang 'sleep 30'
@@ -78,6 +80,6 @@ t_eq "merged output: a stream moved is caught" 1 "$rc"
 
 # The real hs passes the scripts' own relative path: messages naming $0 match.
 printf 'no_such_command_xyz\n' >"$tmp/msg.sh"
-out=$("$dt" "$tmp/msg.sh" 2>&1 | sed "s/ (re-runs: [0-9]*)//")
+out=$("$dt" "$tmp/msg.sh" 2>&1 | sed "s/ (re-runs: [0-9]*)$//")
 t_eq "messages naming the script match" "same: $tmp/msg.sh" "$out"
 t_done
