@@ -7,6 +7,8 @@
  * (a script from stdin, -x/-v/-i, unknown options, an unreadable or huge script) is handed to
  * the real shell unchanged, so hs never fails where sh would succeed. */
 #include "cli/commands.h"
+#include "engine/analyze.h"
+#include "engine/rewrite.h"
 #include "lib/util.h"
 #include "scheduler/scheduler.h"
 
@@ -199,6 +201,74 @@ static char *read_script(const char *path)
 	return text;
 }
 
+/* The innermost announced for-loop around entry c (skipping while/until and loops the
+ * rewriter does not announce), or 0. */
+static unsigned announced_loop(const struct hs_analysis *a, unsigned loop)
+{
+	while (loop) {
+		const struct hs_cmd *l = hs_analysis_cmd(a, loop);
+		if (!l)
+			return 0;
+		if (l->kind == HS_CMD_FOR && (l->flags & HS_CMD_F_ANNOUNCED))
+			return loop;
+		loop = l->loop;
+	}
+	return 0;
+}
+
+/* The scheduler's node and loop tables from the rewriter's analysis. Nodes the scheduler
+ * cannot speculate on correctly (function calls, fds above 2, background, unknown reads,
+ * assignments other than x=$(cmd)) are marked NOSPEC: the shell runs them. */
+static void build_tables(const struct hs_rewrite *rw, struct hs_sched_config *cfg)
+{
+	const struct hs_analysis *a = rw->analysis;
+	struct hs_sched_node *nodes = calloc(a->n + 1, sizeof(*nodes));
+	struct hs_sched_loop *loops = calloc(a->n + 1, sizeof(*loops));
+	size_t nn = 0, nl = 0;
+
+	if (!nodes || !loops)
+		hs_die(2, "out of memory");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct hs_cmd *c = &a->cmds[i];
+
+		if (c->kind == HS_CMD_FOR && (c->flags & HS_CMD_F_ANNOUNCED)) {
+			unsigned parent = announced_loop(a, c->loop);
+			loops[nl++] = (struct hs_sched_loop){(int)c->id, c->name,
+							     parent ? (int)parent : -1};
+		}
+		if (!(c->flags & HS_CMD_F_SPECULATE))
+			continue;
+		struct hs_sched_node *n = &nodes[nn++];
+		unsigned loop = announced_loop(a, c->loop);
+		char *text = strndup(a->src + c->range.start, c->range.end - c->range.start);
+		if (!text)
+			hs_die(2, "out of memory");
+		n->id = c->id;
+		n->text = text;
+		n->line = c->range.line;
+		n->loop = loop ? (int)loop : -1;
+		n->reads = (const char **)c->vars;
+		n->nreads = c->n_vars;
+		if (c->kind == HS_CMD_ASSIGN_SUBST) {
+			n->writes = (const char **)c->assigns;
+			n->nwrites = c->n_assigns;
+		} else if (c->n_assigns) {
+			n->flags |= HS_SCHED_NODE_NOSPEC;
+		}
+		if (c->kind == HS_CMD_CALL || c->n_calls ||
+		    (c->flags & (HS_CMD_F_BACKGROUND | HS_CMD_F_READS_UNKNOWN | HS_CMD_F_FD_ABOVE_2 |
+				 HS_CMD_F_EXPAND_ASSIGNS | HS_CMD_F_SUBSHELL | HS_CMD_F_BASH |
+				 HS_CMD_F_READS_PID | HS_CMD_F_READS_OPTS | HS_CMD_F_READS_STATUS)))
+			n->flags |= HS_SCHED_NODE_NOSPEC;
+		if (c->flags & HS_CMD_F_IN_FUNCTION)
+			n->flags |= HS_SCHED_NODE_INFUNC | HS_SCHED_NODE_NOSPEC;
+	}
+	cfg->nodes = nodes;
+	cfg->nnodes = nn;
+	cfg->loops = loops;
+	cfg->nloops = nl;
+}
+
 __attribute__((noreturn)) static void exec_shell(const char *shell, char **argv, int from,
 						 int argc)
 {
@@ -330,6 +400,24 @@ int cmd_run(int argc, char **argv)
 		exec_shell(o.shell, argv, i, argc);
 	}
 
+	size_t text_len = strlen(text);
+	struct hs_rewrite *rw = hs_rewrite_script(text, text_len, script_path ? script_path : "-c",
+						  0, &err);
+	if (!rw)
+		hs_die(2, "%s", err.msg);
+	/* A bash-only construct the parser saw: bash runs it (unless a shell was named). */
+	if (!o.shell_given && rw->analysis) {
+		for (size_t k = 0; k < rw->analysis->n; k++)
+			if (rw->analysis->cmds[k].flags & HS_CMD_F_BASH)
+				o.shell = "bash";
+	}
+
+	if (rw->refused) {
+		if (getenv("HS_DEBUG"))
+			hs_warn("runs unchanged: %s (%s)", rw->refused, rw->refused_where);
+		if (!o.stats && !o.log_path && !o.timeline_path)
+			exec_shell(o.shell, argv, i, argc);
+	}
 	/* shell [sh options] -c TEXT arg0 args: in -c mode the options already hold the c and
 	 * the operand is the command string; for a script file, -c is added and the path
 	 * becomes $0, which is what `sh script.sh` would make it. */
@@ -342,7 +430,7 @@ int cmd_run(int argc, char **argv)
 		sh_argv[n++] = argv[k];
 	if (!c.cmd_mode)
 		sh_argv[n++] = (char *)"-c";
-	sh_argv[n++] = text;
+	sh_argv[n++] = rw->refused ? text : rw->text;
 	for (int k = c.operand + (c.cmd_mode ? 1 : 0); k < argc; k++)
 		sh_argv[n++] = argv[k];
 	sh_argv[n] = NULL;
@@ -358,6 +446,8 @@ int cmd_run(int argc, char **argv)
 		.log_path = o.log_path,
 		.timeline_path = o.timeline_path,
 	};
+	if (!rw->refused && rw->analysis)
+		build_tables(rw, &cfg);
 	int status = hs_sched_run(&cfg, &err);
 	if (status < 0)
 		hs_die(2, "%s", err.msg);

@@ -18,6 +18,8 @@
 #define HS_SCHED_NODE_NOSPEC (1u << 0)
 /* The node changes shell state: assigns variables (x=$(cmd)) or changes directory. */
 #define HS_SCHED_NODE_CD (1u << 1)
+/* The node is inside a function body (it runs wherever the function is called). */
+#define HS_SCHED_NODE_INFUNC (1u << 2)
 
 /* One node of the rewriter's table, in the scheduler's own terms. */
 struct hs_sched_node {

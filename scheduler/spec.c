@@ -1059,7 +1059,8 @@ static void on_node(struct sched *s, struct hs_msg *m)
 	note_known(sp, &m->st);
 	hs_shstate_release(&sp->cur);
 	sp->have_cur = hs_shstate_copy(&sp->cur, &m->st) == 0;
-	sp->cur_pos_valid = locate(s, node, &sp->cur_pos);
+	/* A function body runs where it is called: it says nothing about the loops. */
+	sp->cur_pos_valid = !(node->flags & HS_SCHED_NODE_INFUNC) && locate(s, node, &sp->cur_pos);
 	char key[160];
 	pos_key(&sp->cur_pos, key, sizeof(key));
 	struct job *j = sp->cur_pos_valid ? job_find(sp, key) : NULL;
@@ -1204,8 +1205,6 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	if (!sp)
 		return hs_error_set(err, ENOMEM, "speculation state");
 	s->spec = sp;
-	if (cfg->window == 0 || cfg->nnodes == 0)
-		return 0;
 	for (size_t i = 0; i < cfg->nnodes; i++)
 		if (cfg->nodes[i].id > max)
 			max = cfg->nodes[i].id;
@@ -1219,6 +1218,8 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 		sp->order[sp->norder++] = cfg->nodes[i].id;
 	}
 	qsort(sp->order, sp->norder, sizeof(unsigned), cmp_id);
+	if (cfg->window == 0 || cfg->nnodes == 0)
+		return 0;
 	sp->shell_path = find_in_path(cfg->shell);
 	struct hs_error e2 = HS_ERROR_INIT;
 	_cleanup_free_ char *state = hs_state_dir(&e2);
