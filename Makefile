@@ -77,6 +77,12 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory hs $(HELPER_BINS)
 	$(Q)bench/run
 
+# Random scripts through the differential runner: make fuzz-engine SEED=N COUNT=M.
+SEED  ?= 1
+COUNT ?= 200
+fuzz-engine: hs $(HELPER_BINS)
+	$(Q)tests/fuzz-engine.sh --seed $(SEED) --count $(COUNT)
+
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" tests-build
 	$(Q)HS_BUILD=build-asan tests/run
@@ -87,5 +93,5 @@ format:
 clean:
 	$(Q)rm -rf build build-asan hs
 
-.PHONY: all hs deps tests-build test demo bench asan format clean
+.PHONY: all hs deps tests-build test demo bench asan format clean fuzz-engine
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,54 +1,365 @@
 /* hs [options] script.sh [args...]: the sh-compatible front end.
  *
- * Until the out-of-order engine lands, script mode runs the script in the real shell with
- * speculation off (the same result as sh, no speedup). Options before the script are hs's own;
- * everything from the first non-hs argument on is passed to the shell untouched. */
+ * hs's own options come first (--shell, --window, --stats, --log, --timeline); from the first
+ * other argument on, the command line is the real shell's, exactly as `sh` would take it.
+ * With speculation on, the script is rewritten (engine/) and run by the real shell as
+ * `shell [opts] -c TEXT arg0 args...` under the scheduler; anything hs cannot handle safely
+ * (a script from stdin, -x/-v/-i, unknown options, an unreadable or huge script) is handed to
+ * the real shell unchanged, so hs never fails where sh would succeed. */
 #include "cli/commands.h"
+#include "engine/analyze.h"
+#include "engine/rewrite.h"
 #include "lib/util.h"
+#include "scheduler/scheduler.h"
 
-#include <getopt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* MAX_ARG_STRLEN is 128 KiB; keep room for the runtime prelude. */
+#define MAX_SCRIPT (120 * 1024)
 
 static void usage_run(FILE *out)
 {
-	fputs("usage: hs [--shell PATH] [--window N] [--] [sh options] script.sh [args...]\n"
-	      "       hs [hs options] -c 'commands' [arg0 [args...]]\n"
-	      "       hs [hs options] [-s] < script\n"
+	fputs("usage: hs [hs options] [sh options] script.sh [args...]\n"
+	      "       hs [hs options] [sh options] -c 'commands' [arg0 [args...]]\n"
+	      "       hs [hs options] [sh options] [-s] < script\n"
 	      "\n"
-	      "  --shell PATH   the real shell that runs the script (default: dash)\n"
-	      "  --window N     speculative runs kept ahead of the shell (0: none)\n"
-	      "  -h, --help     this text\n"
-	      "All other options are the shell's (-e -u -x -v -f -C -a -o ...).\n",
+	      "hs options (before any sh option):\n"
+	      "  --shell PATH      the real shell (default: dash; bash for bash scripts)\n"
+	      "  --window N        speculative runs kept ahead of the shell (0: none, the\n"
+	      "                    script runs in the real shell with no overhead)\n"
+	      "  --stats           print nodes, speculated, committed, re-runs and times on\n"
+	      "                    stderr at the end\n"
+	      "  --log FILE        one JSON line per scheduler event\n"
+	      "  --timeline FILE   Chrome trace-event JSON (Perfetto, chrome://tracing)\n"
+	      "  -h, --help        this text\n"
+	      "sh options are the real shell's: -e -u -x -v -f -C -a, -o NAME, +o NAME ...\n"
+	      "Environment: HS_SHELL (default shell), HS_WINDOW (default window).\n",
 	      out);
+}
+
+struct run_opts {
+	const char *shell;
+	bool shell_given;
+	long window;
+	bool stats;
+	const char *log_path;
+	const char *timeline_path;
+};
+
+/* What the sh part of the command line asks for. */
+struct sh_cmdline {
+	int opt_start, opt_end;  /* argv[opt_start..opt_end) are sh option words */
+	bool cmd_mode;           /* -c */
+	bool stdin_mode;         /* -s or no script operand */
+	bool unsafe;             /* -x, -v, -i, unknown letters...: run unchanged */
+	char opts[16];           /* letters in effect for speculative runs (e u f C a) */
+	int operand;             /* index of the script path or the -c string; argc if none */
+};
+
+static void set_opt(struct sh_cmdline *c, char letter, bool on)
+{
+	char *p = strchr(c->opts, letter);
+
+	if (on && !p) {
+		size_t n = strlen(c->opts);
+		if (n + 1 < sizeof(c->opts)) {
+			c->opts[n] = letter;
+			c->opts[n + 1] = '\0';
+		}
+	} else if (!on && p) {
+		memmove(p, p + 1, strlen(p));
+	}
+}
+
+static const struct {
+	const char *name;
+	char letter;
+} long_opts[] = {
+	{"errexit", 'e'}, {"nounset", 'u'}, {"noglob", 'f'}, {"noclobber", 'C'},
+	{"allexport", 'a'}, {"hashall", 'h'}, {"notify", 'b'},
+};
+
+static void parse_sh(int argc, char **argv, int i, struct sh_cmdline *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->opt_start = i;
+	while (i < argc) {
+		const char *a = argv[i];
+		bool on = a[0] == '-';
+
+		if ((a[0] != '-' && a[0] != '+') || !a[1])
+			break;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		i++;
+		for (const char *p = a + 1; *p; p++) {
+			switch (*p) {
+			case 'c':
+				c->cmd_mode = on;
+				break;
+			case 's':
+				c->stdin_mode = on;
+				break;
+			case 'e': case 'u': case 'f': case 'C': case 'a':
+				set_opt(c, *p, on);
+				break;
+			case 'h': case 'b':
+				break;
+			case 'o': {
+				size_t k;
+				if (i >= argc) {
+					c->unsafe = true; /* `-o` alone lists options */
+					break;
+				}
+				for (k = 0; k < HS_ARRAY_SIZE(long_opts); k++)
+					if (strcmp(argv[i], long_opts[k].name) == 0)
+						break;
+				if (k == HS_ARRAY_SIZE(long_opts))
+					c->unsafe = true;
+				else if (long_opts[k].letter != 'h' && long_opts[k].letter != 'b')
+					set_opt(c, long_opts[k].letter, on);
+				i++;
+				break;
+			}
+			default:
+				c->unsafe = true; /* -x -v -i -n -m ... or unknown: the shell decides */
+			}
+		}
+	}
+	c->opt_end = i;
+	c->operand = i < argc ? i : argc;
+	if (!c->cmd_mode && i >= argc)
+		c->stdin_mode = true;
+	if (c->cmd_mode && i >= argc)
+		c->unsafe = true; /* "-c requires an argument": the shell's message */
+}
+
+static bool is_bash_shebang(const char *text)
+{
+	const char *nl, *p;
+
+	if (strncmp(text, "#!", 2) != 0)
+		return false;
+	nl = strchr(text, '\n');
+	if (!nl)
+		nl = text + strlen(text);
+	for (p = text + 2; p + 4 <= nl; p++)
+		if (strncmp(p, "bash", 4) == 0 && (p + 4 == nl || p[4] == ' ' || p[4] == '\t' ||
+						  p[4] == '\r'))
+			return p == text + 2 || p[-1] == '/' || p[-1] == ' ';
+	return false;
+}
+
+/* The first 256 bytes of a script file, for its shebang (NULL when unreadable). */
+static char *read_head(const char *path)
+{
+	char *buf = calloc(1, 257);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, 256);
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The whole script when it is a readable regular file under the size limit, else NULL. */
+static char *read_script(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	size_t len;
+	char *text;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_SCRIPT)
+		return NULL;
+	text = hs_read_all(fd, &len);
+	if (text && (len > MAX_SCRIPT || strlen(text) != len)) { /* NUL bytes: not for -c */
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The innermost announced for-loop around entry c (skipping while/until and loops the
+ * rewriter does not announce), or 0. */
+static unsigned announced_loop(const struct hs_analysis *a, unsigned loop)
+{
+	while (loop) {
+		const struct hs_cmd *l = hs_analysis_cmd(a, loop);
+		if (!l)
+			return 0;
+		if (l->kind == HS_CMD_FOR && (l->flags & HS_CMD_F_ANNOUNCED))
+			return loop;
+		loop = l->loop;
+	}
+	return 0;
+}
+
+/* The scheduler's node and loop tables from the rewriter's analysis. Nodes the scheduler
+ * cannot speculate on correctly (function calls, fds above 2, background, unknown reads,
+ * assignments other than x=$(cmd)) are marked NOSPEC: the shell runs them. */
+static void build_tables(const struct hs_rewrite *rw, struct hs_sched_config *cfg)
+{
+	const struct hs_analysis *a = rw->analysis;
+	struct hs_sched_node *nodes = calloc(a->n + 1, sizeof(*nodes));
+	struct hs_sched_loop *loops = calloc(a->n + 1, sizeof(*loops));
+	size_t nn = 0, nl = 0;
+
+	if (!nodes || !loops)
+		hs_die(2, "out of memory");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct hs_cmd *c = &a->cmds[i];
+
+		if (c->kind == HS_CMD_FOR && (c->flags & HS_CMD_F_ANNOUNCED)) {
+			unsigned parent = announced_loop(a, c->loop);
+			loops[nl++] = (struct hs_sched_loop){(int)c->id, c->name,
+							     parent ? (int)parent : -1};
+		}
+		if (!(c->flags & HS_CMD_F_SPECULATE))
+			continue;
+		struct hs_sched_node *n = &nodes[nn++];
+		unsigned loop = announced_loop(a, c->loop);
+		char *text = strndup(a->src + c->range.start, c->range.end - c->range.start);
+		if (!text)
+			hs_die(2, "out of memory");
+		n->id = c->id;
+		n->text = text;
+		n->line = c->range.line;
+		n->loop = loop ? (int)loop : -1;
+		n->reads = (const char **)c->vars;
+		n->nreads = c->n_vars;
+		if (c->kind == HS_CMD_ASSIGN_SUBST) {
+			n->writes = (const char **)c->assigns;
+			n->nwrites = c->n_assigns;
+		} else if (c->n_assigns) {
+			n->flags |= HS_SCHED_NODE_NOSPEC;
+		}
+		if (c->kind == HS_CMD_CALL || c->n_calls ||
+		    (c->flags & (HS_CMD_F_BACKGROUND | HS_CMD_F_READS_UNKNOWN | HS_CMD_F_FD_ABOVE_2 |
+				 HS_CMD_F_EXPAND_ASSIGNS | HS_CMD_F_SUBSHELL | HS_CMD_F_BASH |
+				 HS_CMD_F_READS_PID | HS_CMD_F_READS_OPTS | HS_CMD_F_READS_STATUS)))
+			n->flags |= HS_SCHED_NODE_NOSPEC;
+		if (c->flags & HS_CMD_F_IN_FUNCTION)
+			n->flags |= HS_SCHED_NODE_INFUNC | HS_SCHED_NODE_NOSPEC;
+	}
+	cfg->nodes = nodes;
+	cfg->nnodes = nn;
+	cfg->loops = loops;
+	cfg->nloops = nl;
+}
+
+__attribute__((noreturn)) static void exec_shell(const char *shell, char **argv, int from,
+						 int argc)
+{
+	char **sh_argv = calloc((size_t)(argc - from) + 2, sizeof(char *));
+
+	if (!sh_argv)
+		hs_die(2, "out of memory");
+	sh_argv[0] = (char *)shell;
+	for (int k = from; k < argc; k++)
+		sh_argv[k - from + 1] = argv[k];
+	execvp(shell, sh_argv);
+	hs_die(127, "cannot run the shell %s: %s", shell, strerror(errno));
+}
+
+/* Exit the way the shell did: same code, or the same signal. */
+__attribute__((noreturn)) static void exit_like(int status)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		sigset_t set;
+
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		fflush(NULL);
+		raise(sig);
+		_exit(128 + sig);
+	}
+	fflush(NULL);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+}
+
+static int parse_long(const char *opt, const char *v)
+{
+	char *end;
+	long w;
+
+	errno = 0;
+	w = strtol(v, &end, 10);
+	if (!*v || *end || errno || w < 0 || w > 4096)
+		hs_die(2, "%s: not a number between 0 and 4096: %s", opt, v);
+	return (int)w;
 }
 
 int cmd_run(int argc, char **argv)
 {
-	const char *shell = getenv("HS_SHELL");
+	struct run_opts o = {0};
+	struct sh_cmdline c;
+	const char *env_window = getenv("HS_WINDOW");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int i = 1;
 
-	if (!shell || !*shell)
-		shell = "dash";
+	o.shell = getenv("HS_SHELL");
+	o.shell_given = o.shell && *o.shell;
+	if (!o.shell_given)
+		o.shell = "dash";
+	o.window = env_window && *env_window ? parse_long("HS_WINDOW", env_window)
+					     : (ncpu > 0 ? 2 * ncpu : 2);
 	while (i < argc) {
 		const char *a = argv[i];
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+		int used = eq ? 1 : 2;
 
+#define IS(name) (strlen(name) == nlen && strncmp(a, name, nlen) == 0)
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
-		} else if (strcmp(a, "--help-run") == 0 || strcmp(a, "--help") == 0) {
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+			   strcmp(a, "--help-run") == 0) {
 			usage_run(stdout);
 			return 0;
-		} else if (strcmp(a, "--shell") == 0 && i + 1 < argc) {
-			shell = argv[i + 1];
-			i += 2;
-		} else if (strcmp(a, "--window") == 0 && i + 1 < argc) {
-			char *end;
-			long w = strtol(argv[i + 1], &end, 10);
-			if (*end || w < 0)
-				hs_die(2, "--window: not a number: %s", argv[i + 1]);
-			i += 2;
+		} else if (strcmp(a, "--stats") == 0) {
+			o.stats = true;
+			i++;
+		} else if (IS("--shell") || IS("--window") || IS("--log") || IS("--timeline")) {
+			if (!val)
+				hs_die(2, "%.*s needs a value", (int)nlen, a);
+			if (IS("--shell")) {
+				o.shell = val;
+				o.shell_given = true;
+			} else if (IS("--window")) {
+				o.window = parse_long("--window", val);
+			} else if (IS("--log")) {
+				o.log_path = val;
+			} else {
+				o.timeline_path = val;
+			}
+			i += used;
 		} else if (strncmp(a, "--", 2) == 0) {
 			hs_warn("unknown option: %s", a);
 			usage_run(stderr);
@@ -56,15 +367,90 @@ int cmd_run(int argc, char **argv)
 		} else {
 			break;
 		}
+#undef IS
 	}
 
-	/* argv[i - 1] becomes the shell's argv[0]; the shell sees exactly the remaining args. */
-	char **sh_argv = calloc((size_t)(argc - i) + 2, sizeof(char *));
+	parse_sh(argc, argv, i, &c);
+
+	/* The shell: bash for a bash script (shebang), unless one was named. */
+	const char *script_path = !c.cmd_mode && !c.stdin_mode ? argv[c.operand] : NULL;
+	if (script_path && !o.shell_given) {
+		_cleanup_free_ char *head = read_head(script_path);
+		if (head && is_bash_shebang(head))
+			o.shell = "bash";
+	}
+
+	if (o.window == 0 || c.unsafe || c.stdin_mode)
+		exec_shell(o.shell, argv, i, argc);
+
+	_cleanup_free_ char *text = NULL;
+	if (c.cmd_mode) {
+		text = strlen(argv[c.operand]) <= MAX_SCRIPT ? strdup(argv[c.operand]) : NULL;
+	} else {
+		text = read_script(script_path);
+	}
+	if (!text)
+		exec_shell(o.shell, argv, i, argc);
+
+	struct hs_error err = HS_ERROR_INIT;
+	bool spec_ok = hs_sched_probe(&err);
+	if (!spec_ok && err.code != ENOSYS) {
+		/* The host cannot sandbox or trace: say so once, run plainly. */
+		hs_warn("speculation off: %s", err.msg);
+		exec_shell(o.shell, argv, i, argc);
+	}
+
+	size_t text_len = strlen(text);
+	struct hs_rewrite *rw = hs_rewrite_script(text, text_len, script_path ? script_path : "-c",
+						  0, &err);
+	if (!rw)
+		hs_die(2, "%s", err.msg);
+	/* A bash-only construct the parser saw: bash runs it (unless a shell was named). */
+	if (!o.shell_given && rw->analysis) {
+		for (size_t k = 0; k < rw->analysis->n; k++)
+			if (rw->analysis->cmds[k].flags & HS_CMD_F_BASH)
+				o.shell = "bash";
+	}
+
+	if (rw->refused) {
+		if (getenv("HS_DEBUG"))
+			hs_warn("runs unchanged: %s (%s)", rw->refused, rw->refused_where);
+		if (!o.stats && !o.log_path && !o.timeline_path)
+			exec_shell(o.shell, argv, i, argc);
+	}
+	/* shell [sh options] -c TEXT arg0 args: in -c mode the options already hold the c and
+	 * the operand is the command string; for a script file, -c is added and the path
+	 * becomes $0, which is what `sh script.sh` would make it. */
+	char **sh_argv = calloc((size_t)argc + 4, sizeof(char *));
+	int n = 0;
 	if (!sh_argv)
 		hs_die(2, "out of memory");
-	sh_argv[0] = (char *)shell;
-	for (int k = i; k < argc; k++)
-		sh_argv[k - i + 1] = argv[k];
-	execvp(shell, sh_argv);
-	hs_die(127, "cannot run the shell %s: %s", shell, strerror(errno));
+	sh_argv[n++] = (char *)o.shell;
+	for (int k = c.opt_start; k < c.opt_end; k++)
+		sh_argv[n++] = argv[k];
+	if (!c.cmd_mode)
+		sh_argv[n++] = (char *)"-c";
+	sh_argv[n++] = rw->refused ? text : rw->text;
+	for (int k = c.operand + (c.cmd_mode ? 1 : 0); k < argc; k++)
+		sh_argv[n++] = argv[k];
+	sh_argv[n] = NULL;
+
+	struct hs_sched_config cfg = {
+		.shell = o.shell,
+		.argv = sh_argv,
+		.arg0 = c.cmd_mode ? (c.operand + 1 < argc ? argv[c.operand + 1] : o.shell)
+				   : script_path,
+		.opts = c.opts,
+		.window = spec_ok ? (unsigned)o.window : 0,
+		.stats = o.stats ? stderr : NULL,
+		.log_path = o.log_path,
+		.timeline_path = o.timeline_path,
+	};
+	if (!rw->refused && rw->analysis)
+		build_tables(rw, &cfg);
+	int status = hs_sched_run(&cfg, &err);
+	if (status < 0)
+		hs_die(2, "%s", err.msg);
+	free(sh_argv);
+	exit_like(status);
 }

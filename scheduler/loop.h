@@ -1,0 +1,48 @@
+/* The scheduler's state shared by its event loop (loop.c) and speculation (spec.c). */
+#ifndef HS_SCHED_LOOP_H
+#define HS_SCHED_LOOP_H
+
+#include "scheduler/report.h"
+#include "scheduler/sched-internal.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* epoll tags below this are the loop's own; spec.c uses tags >= HS_TAG_SPEC. */
+enum {
+	HS_TAG_SOCK = 1,
+	HS_TAG_SIGNAL,
+	HS_TAG_SHELL,
+	HS_TAG_SPEC = 16,
+};
+
+struct spec_state; /* spec.c */
+
+struct sched {
+	const struct hs_sched_config *cfg;
+	int epfd, sock, sigfd, shell_pidfd;
+	pid_t shell_pid;
+	pid_t sender;           /* pid that sent the latest message bytes */
+	char *inbuf;
+	size_t inlen, incap;
+	struct hs_report report;
+	struct spec_state *spec;
+};
+
+int hs_sched_watch(struct sched *s, int fd, uint64_t tag);
+void hs_sched_unwatch(struct sched *s, int fd);
+/* Send one reply line (with its newline) to the shell. Returns 0, or -1 when the shell's end
+ * is gone (the socket is then closed). */
+int hs_sched_reply(struct sched *s, const char *line);
+
+/* spec.c: speculation. */
+int hs_spec_init(struct sched *s, struct hs_error *err);
+/* Handle one message; may take ownership of parts of m (they are then NULL in m). */
+void hs_spec_on_message(struct sched *s, struct hs_msg *m);
+void hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events);
+/* Start speculative runs up to the window; called after each batch of events. */
+void hs_spec_schedule(struct sched *s);
+/* Kill and remove every speculative run. */
+void hs_spec_cleanup(struct sched *s);
+
+#endif

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Pins: write-after-read on one file: an earlier reader sees the old content although a later
+# command (speculated, finishing first) overwrites the file.
+# setup: printf 'one\ntwo\nthree\n' > f
+sh -c 'sleep 0.3; cat f > copy'
+sed 's/o/0/g' f > f.new
+mv f.new f
+cat copy f
+sh -c 'sleep 0.1; wc -l < f > count'
+rm f
+cat count
+ls
