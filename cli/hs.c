@@ -1,5 +1,7 @@
 /* hs: argument dispatch only. Each subcommand lives in cli/<name>.c. */
 #include "cli/commands.h"
+#include "engine/commit/commit.h"
+#include "lib/state.h"
 #include "lib/util.h"
 
 #include <stdio.h>
@@ -31,8 +33,27 @@ static void usage(FILE *out)
 	fputs("\nRun 'hs --help-run' for the options of script mode.\n", out);
 }
 
+/* Finish or roll back a commit that an earlier hs was killed in the middle of. Costs an
+ * open of an empty dir when there is nothing to do; never stops hs from starting. */
+static void recover_commits(void)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	_cleanup_free_ char *state = hs_state_dir(&err);
+	int n;
+
+	if (!state)
+		return;
+	n = hs_commit_recover(state, &err);
+	if (n < 0)
+		hs_warn("%s", err.msg);
+	else if (n > 0)
+		hs_warn("recovered %d interrupted commit%s (journals under %s/commits)", n,
+			n == 1 ? "" : "s", state);
+}
+
 int main(int argc, char **argv)
 {
+	recover_commits();
 	if (argc >= 2) {
 		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 			usage(stdout);

@@ -323,7 +323,9 @@ int cmd_run(int argc, char **argv)
 		exec_shell(o.shell, argv, i, argc);
 
 	struct hs_error err = HS_ERROR_INIT;
-	if (!hs_sched_probe(&err)) {
+	bool spec_ok = hs_sched_probe(&err);
+	if (!spec_ok && err.code != ENOSYS) {
+		/* The host cannot sandbox or trace: say so once, run plainly. */
 		hs_warn("speculation off: %s", err.msg);
 		exec_shell(o.shell, argv, i, argc);
 	}
@@ -351,7 +353,7 @@ int cmd_run(int argc, char **argv)
 		.arg0 = c.cmd_mode ? (c.operand + 1 < argc ? argv[c.operand + 1] : o.shell)
 				   : script_path,
 		.opts = c.opts,
-		.window = (unsigned)o.window,
+		.window = spec_ok ? (unsigned)o.window : 0,
 		.stats = o.stats ? stderr : NULL,
 		.log_path = o.log_path,
 		.timeline_path = o.timeline_path,

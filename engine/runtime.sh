@@ -16,7 +16,7 @@ __hs_live() {
 	__hs_node() {
 		__hs_st=$?;
 		__hs_p=;
-		IFS=' ' read -r __hs_p __hs_x </proc/self/stat;
+		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
 		case $__hs_p in "$__hs_pid") ;; *) return 1;; esac;
 		__hs_n=$1;
 		__hs_k=$2;
@@ -40,10 +40,10 @@ __hs_live() {
 		esac;
 		return 1;
 	};
-	__hs_ret() { return $__hs_rs; };
+	__hs_ret() { return "$__hs_rs"; };
 	__hs_for() {
 		__hs_p=;
-		IFS=' ' read -r __hs_p __hs_x </proc/self/stat;
+		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
 		case $__hs_p in "$__hs_pid") ;; *) return 0;; esac;
 		__hs_n=$1;
 		shift;
@@ -52,7 +52,7 @@ __hs_live() {
 	};
 	__hs_iter() {
 		__hs_p=;
-		IFS=' ' read -r __hs_p __hs_x </proc/self/stat;
+		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
 		case $__hs_p in "$__hs_pid") ;; *) return 0;; esac;
 		printf '%s\0' iter "$1" "${2-}" >&9;
 		return 0;

@@ -1,1 +1,1 @@
-# sandbox sources: LIB_SRCS += sandbox/....c
+LIB_SRCS += sandbox/plan.c sandbox/sandbox.c sandbox/run.c

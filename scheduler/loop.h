@@ -37,7 +37,8 @@ int hs_sched_reply(struct sched *s, const char *line);
 
 /* spec.c: speculation. */
 int hs_spec_init(struct sched *s, struct hs_error *err);
-void hs_spec_on_message(struct sched *s, const struct hs_msg *m);
+/* Handle one message; may take ownership of parts of m (they are then NULL in m). */
+void hs_spec_on_message(struct sched *s, struct hs_msg *m);
 void hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events);
 /* Start speculative runs up to the window; called after each batch of events. */
 void hs_spec_schedule(struct sched *s);

@@ -58,6 +58,8 @@ void hs_shstate_release(struct hs_shstate *st)
 	}
 	free(st->vars);
 	free(st->exports);
+	free(st->opts);
+	free(st->umask);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -67,14 +69,16 @@ void hs_msg_release(struct hs_msg *m)
 	for (size_t i = 0; i < m->nwords; i++)
 		free(m->words[i]);
 	free(m->words);
+	free(m->value);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Returns 1 parsed, 0 incomplete, -1 malformed or out of memory. */
+/* node N STATUS PWD OPTS K NPOS (SET VALUE)*K POS*NPOS EXPORTS UMASK (after N).
+ * Returns 1 parsed, 0 incomplete, -1 malformed or out of memory. */
 static int parse_node(struct cursor *c, struct hs_msg *m, struct hs_error *err)
 {
 	const char *f;
-	long n;
+	long n, k, npos;
 	int failed = 0;
 
 	if (!(f = field(c)))
@@ -87,38 +91,42 @@ static int parse_node(struct cursor *c, struct hs_msg *m, struct hs_error *err)
 	m->st.pwd = dup_or_fail(f, &failed);
 	if (!(f = field(c)))
 		return 0;
-	if ((n = number(f)) < 0)
+	m->st.opts = dup_or_fail(f, &failed);
+	if (!(f = field(c)))
+		return 0;
+	if ((k = number(f)) < 0)
+		return hs_error_set(err, 0, "node: bad variable count '%s'", f);
+	if (!(f = field(c)))
+		return 0;
+	if ((npos = number(f)) < 0)
 		return hs_error_set(err, 0, "node: bad positional count '%s'", f);
-	m->st.pos = calloc((size_t)n + 1, sizeof(char *));
-	if (!m->st.pos)
+	m->st.vars = calloc((size_t)k + 1, sizeof(struct hs_var));
+	m->st.pos = calloc((size_t)npos + 1, sizeof(char *));
+	if (!m->st.vars || !m->st.pos)
 		return hs_error_set(err, ENOMEM, "node");
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i < k; i++) {
+		const char *set, *value;
+
+		if (!(set = field(c)) || !(value = field(c)))
+			return 0;
+		if ((set[0] != '1' || set[1]) && set[0])
+			return hs_error_set(err, 0, "node: bad set flag '%s'", set);
+		struct hs_var *v = &m->st.vars[m->st.nvars++];
+		v->name = NULL; /* named by the node table */
+		v->set = set[0] == '1';
+		v->value = dup_or_fail(v->set ? value : "", &failed);
+	}
+	for (long i = 0; i < npos; i++) {
 		if (!(f = field(c)))
 			return 0;
 		m->st.pos[m->st.npos++] = dup_or_fail(f, &failed);
 	}
 	if (!(f = field(c)))
 		return 0;
-	if ((n = number(f)) < 0)
-		return hs_error_set(err, 0, "node: bad variable count '%s'", f);
-	m->st.vars = calloc((size_t)n + 1, sizeof(struct hs_var));
-	if (!m->st.vars)
-		return hs_error_set(err, ENOMEM, "node");
-	for (long i = 0; i < n; i++) {
-		const char *name, *set, *value;
-
-		if (!(name = field(c)) || !(set = field(c)) || !(value = field(c)))
-			return 0;
-		if ((set[0] != '0' && set[0] != '1') || set[1])
-			return hs_error_set(err, 0, "node: bad set flag '%s' for %s", set, name);
-		struct hs_var *v = &m->st.vars[m->st.nvars++];
-		v->name = dup_or_fail(name, &failed);
-		v->set = set[0] == '1';
-		v->value = dup_or_fail(v->set ? value : "", &failed);
-	}
+	m->st.exports = dup_or_fail(f, &failed);
 	if (!(f = field(c)))
 		return 0;
-	m->st.exports = dup_or_fail(f, &failed);
+	m->st.umask = dup_or_fail(f, &failed);
 	if (failed)
 		return hs_error_set(err, ENOMEM, "node");
 	return 1;
@@ -160,8 +168,19 @@ ssize_t hs_msg_parse(const char *buf, size_t len, struct hs_msg *m, struct hs_er
 		}
 	} else if (strcmp(kind, "iter") == 0) {
 		tmp.kind = HS_MSG_ITER;
-	} else if (strcmp(kind, "done") == 0) {
-		tmp.kind = HS_MSG_DONE;
+		if (!(f = field(&c)))
+			r = 0;
+		else if (!(tmp.value = strdup(f)))
+			r = hs_error_set(err, ENOMEM, "iter");
+	} else if (strcmp(kind, "hello") == 0) {
+		/* hello VERSION PID: the id field is the version. */
+		tmp.kind = HS_MSG_HELLO;
+		if (!(f = field(&c)))
+			r = 0;
+		else if ((n = number(f)) <= 0)
+			r = hs_error_set(err, 0, "hello: bad pid '%s'", f);
+		else
+			tmp.pid = (pid_t)n;
 	} else {
 		r = hs_error_set(err, 0, "unknown message '%.40s'", kind);
 	}

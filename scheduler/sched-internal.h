@@ -16,7 +16,7 @@ enum hs_msg_kind {
 	HS_MSG_NODE,
 	HS_MSG_FOR,
 	HS_MSG_ITER,
-	HS_MSG_DONE,
+	HS_MSG_HELLO,
 };
 
 struct hs_var {
@@ -31,18 +31,22 @@ struct hs_shstate {
 	size_t npos;
 	char **pos;
 	size_t nvars;
-	struct hs_var *vars;   /* the variables reported (those the node reads, plus IFS) */
+	struct hs_var *vars;   /* the node's variables (names from the node table), IFS too */
 	char *exports;         /* `export -p` text */
+	char *opts;            /* $- */
+	char *umask;           /* `umask` output */
 };
 
-/* One message from the shell. */
+/* One message from the shell (docs/runtime-protocol.md, version 2). */
 struct hs_msg {
 	enum hs_msg_kind kind;
-	unsigned id;            /* node id (node) or loop id (for, iter, done) */
+	unsigned id;            /* node id (node), loop id (for, iter), version (hello) */
 	int status;             /* node: $? before the node */
 	struct hs_shstate st;   /* node */
 	size_t nwords;          /* for */
 	char **words;
+	char *value;            /* iter: the loop variable's value */
+	pid_t pid;              /* hello: the shell's pid */
 };
 
 /* Parse one message from buf[0..len). Returns the bytes it took (> 0), 0 when the message

@@ -1,1 +1,1 @@
-# commit sources: LIB_SRCS += engine/commit/....c
+LIB_SRCS += engine/commit/plan.c engine/commit/journal.c engine/commit/apply.c

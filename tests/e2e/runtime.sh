@@ -70,19 +70,20 @@ cat >"$tmp/done.sh" <<'EOF'
 if __hs_node 1 0 "$@"; then __hs_ret; else { echo should-not-run; } 9>&-; fi; echo "st=$?"
 if __hs_node 2 0 "$@"; then __hs_ret; else { echo should-not-run; } 9>&-; fi; echo "y=$y here"
 cd /; if __hs_node 3 0 "$@"; then __hs_ret; else { echo ran3; } 9>&-; fi
+IFS=0; if __hs_node 6 0; then __hs_ret; else { echo no; } 9>&-; fi; echo "ifs0=$?"; IFS=' '
 set -e; if __hs_node 4 0; then __hs_ret; else { false; } 9>&-; fi || echo not-last-ok
 if __hs_node 5 0; then __hs_ret; else { false; } 9>&-; fi; echo not-reached
 EOF
 printf 'y="from state file"\ncd /tmp\n' >"$tmp/state"
 { printf '%s' "$prelude"; cat "$tmp/done.sh"; } >"$tmp/done-rw.sh"
-out=$("$D" -l "$tmp/log" -r '1=done 7' -r "2=done 0 $tmp/state" -r '4=done 1' -r '5=done 4' \
+out=$("$D" -l "$tmp/log" -r '1=done 7' -r "2=done 0 $tmp/state" -r '4=done 1' -r '5=done 4' -r '6=done 10' \
 	-- dash "$tmp/done-rw.sh"); rc=$?
 t_eq "done replies: status, sourced state, run, set -e in and-or, set -e exit" \
-	"$(printf 'st=7\ny=from state file here\nran3\nnot-last-ok')" "$out"
+	"$(printf 'st=7\ny=from state file here\nran3\nifs0=10\nnot-last-ok')" "$out"
 t_eq "done reply under set -e: the shell exits with the node's status" 4 "$rc"
 t_check "the scheduler saw the PWD set by the state file" grep -q '^node|3|0|/|' "$tmp/log"
 t_eq "without runtime the same script runs every command" \
-	"$(printf 'should-not-run\nst=0\nshould-not-run\ny= here\nran3\nnot-last-ok')" \
+	"$(printf 'should-not-run\nst=0\nshould-not-run\ny= here\nran3\nno\nifs0=0\nnot-last-ok')" \
 	"$(dash "$tmp/done-rw.sh" 2>&1)"
 
 # The scheduler going away: the runtime switches itself off, the script finishes alone.
@@ -107,6 +108,28 @@ if command -v strace >/dev/null; then
 		-o "$tmp/strace" dash "$tmp/many.sh" a b >"$tmp/out" 2>&1
 	t_eq "fast path: 200 nodes committed, 50 iterations" 250 "$(grep -c '^node\|^iter' "$tmp/log")"
 	t_eq "fast path: dash forks 0 times" 0 "$(grep -c 'clone\|fork' "$tmp/strace")"
+	# The same through hs preprocess: a real rewritten script, every node answered "done".
+	{
+		echo 'n=0'
+		echo 'for w in a b c d e f g h i j; do'
+		echo '	grep -q "$w" /etc/passwd | cat'
+		echo '	x=$(ls /nonexistent-$w)'
+		echo '	n=$((n + 1))'
+		echo 'done'
+		echo 'wc -l /etc/passwd; echo "n=$n"'
+	} >"$tmp/loop.sh"
+	"$HS" preprocess --nodes "$tmp/loop.sh" >"$tmp/loop.json"
+	"$HS" preprocess "$tmp/loop.sh" >"$tmp/loop-rw.sh"
+	ids=$(grep -o '"id":[0-9]*,"kind":"[a-z-]*","node":true' "$tmp/loop.json" | cut -d: -f2 | cut -d, -f1)
+	args=()
+	for i in $ids; do args+=(-r "$i=done 0"); done
+	out=$("$D" -l "$tmp/log" "${args[@]}" -- strace -f -qq -e trace=fork,vfork,clone,clone3 \
+		-o "$tmp/strace" dash "$tmp/loop-rw.sh")
+	t_eq "rewritten loop, nodes committed: the shell only runs builtins" "n=10" "$out"
+	t_eq "rewritten loop: 1 list, 10 iterations, 21 node messages" "1 10 21" \
+		"$(grep -c '^for' "$tmp/log") $(grep -c '^iter' "$tmp/log") $(grep -c '^node' "$tmp/log")"
+	t_eq "rewritten loop, nodes committed: dash forks 0 times" 0 \
+		"$(grep -c 'clone\|fork' "$tmp/strace")"
 else
 	t_skip "fast path: dash forks 0 times" "strace not installed"
 fi

@@ -25,10 +25,11 @@ static size_t fields(char *buf, const char *const *f, size_t n)
 
 START_TEST(proto_node_message_parses_every_field)
 {
-	const char *f[] = {"node", "17", "3", "/tmp/d", "2", "a b", "", "2", "x", "1", "va\nl",
-			   "IFS", "0", "", "export HOME='/root'\n"};
+	/* node N STATUS PWD OPTS K NPOS (SET VALUE)*K POS*NPOS EXPORTS UMASK */
+	const char *f[] = {"node", "17", "3", "/tmp/d", "eu", "2", "2", "1", "va\nl", "", "",
+			   "a b", "", "export HOME='/root'\n", "0022\n"};
 	char buf[512];
-	size_t len = fields(buf, f, (sizeof(f) / sizeof(f[0])));
+	size_t len = fields(buf, f, sizeof(f) / sizeof(f[0]));
 	struct hs_msg m;
 	struct hs_error err = HS_ERROR_INIT;
 
@@ -37,6 +38,7 @@ START_TEST(proto_node_message_parses_every_field)
 	ck_assert_uint_eq(m.id, 17);
 	ck_assert_int_eq(m.status, 3);
 	ck_assert_str_eq(m.st.pwd, "/tmp/d");
+	ck_assert_str_eq(m.st.opts, "eu");
 	ck_assert_uint_eq(m.st.npos, 2);
 	ck_assert_str_eq(m.st.pos[0], "a b");
 	ck_assert_str_eq(m.st.pos[1], "");
@@ -45,35 +47,44 @@ START_TEST(proto_node_message_parses_every_field)
 	ck_assert(m.st.vars[0].set);
 	ck_assert(!m.st.vars[1].set);
 	ck_assert_str_eq(m.st.exports, "export HOME='/root'\n");
+	ck_assert_str_eq(m.st.umask, "0022\n");
 	hs_msg_release(&m);
 }
 END_TEST
 
 START_TEST(proto_incomplete_message_waits_for_more)
 {
-	const char *f[] = {"node", "1", "0", "/", "0", "0", "export A='1'"};
+	const char *f[] = {"node", "1", "0", "/", "", "1", "1", "1", "v", "p", "export A='1'",
+			   "0022\n"};
 	char buf[256];
-	size_t len = fields(buf, f, (sizeof(f) / sizeof(f[0])));
+	size_t len = fields(buf, f, sizeof(f) / sizeof(f[0]));
 	struct hs_msg m;
 	struct hs_error err = HS_ERROR_INIT;
 
 	for (size_t cut = 0; cut < len; cut++)
 		ck_assert_int_eq(hs_msg_parse(buf, cut, &m, &err), 0);
 	ck_assert_int_eq(hs_msg_parse(buf, len, &m, &err), (ssize_t)len);
+	ck_assert_str_eq(m.st.pos[0], "p");
 	hs_msg_release(&m);
 }
 END_TEST
 
-START_TEST(proto_for_iter_done_and_back_to_back)
+START_TEST(proto_hello_for_iter_back_to_back)
 {
-	const char *f[] = {"for", "2", "3", "a", "b c", "", "iter", "2", "done", "2"};
+	const char *f[] = {"hello", "2", "4242", "for", "2", "3", "a", "b c", "", "iter", "2", "b c"};
 	char buf[256];
-	size_t len = fields(buf, f, (sizeof(f) / sizeof(f[0]))), off = 0;
+	size_t len = fields(buf, f, sizeof(f) / sizeof(f[0])), off = 0;
 	struct hs_msg m;
 	struct hs_error err = HS_ERROR_INIT;
 	ssize_t n;
 
 	n = hs_msg_parse(buf, len, &m, &err);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(m.kind, HS_MSG_HELLO);
+	ck_assert_int_eq(m.pid, 4242);
+	hs_msg_release(&m);
+	off += (size_t)n;
+	n = hs_msg_parse(buf + off, len - off, &m, &err);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(m.kind, HS_MSG_FOR);
 	ck_assert_uint_eq(m.id, 2);
@@ -85,10 +96,9 @@ START_TEST(proto_for_iter_done_and_back_to_back)
 	n = hs_msg_parse(buf + off, len - off, &m, &err);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(m.kind, HS_MSG_ITER);
-	off += (size_t)n;
-	n = hs_msg_parse(buf + off, len - off, &m, &err);
-	ck_assert_int_eq(m.kind, HS_MSG_DONE);
+	ck_assert_str_eq(m.value, "b c");
 	ck_assert_uint_eq(off + (size_t)n, len);
+	hs_msg_release(&m);
 }
 END_TEST
 
@@ -99,10 +109,11 @@ START_TEST(proto_malformed_messages_are_errors)
 
 	ck_assert_int_eq(hs_msg_parse("bogus\0" "1\0", 8, &m, &err), -1);
 	ck_assert_int_eq(hs_msg_parse("node\0x\0", 7, &m, &err), -1);
-	ck_assert_int_eq(hs_msg_parse("node\0" "1\0" "0\0/\0" "-1\0", 14, &m, &err), -1);
-	ck_assert_int_eq(hs_msg_parse("node\0" "1\0" "0\0/\0" "0\0" "1\0x\0" "2\0v\0", 22, &m,
+	ck_assert_int_eq(hs_msg_parse("node\0" "1\0" "0\0/\0\0" "-1\0", 15, &m, &err), -1);
+	ck_assert_int_eq(hs_msg_parse("node\0" "1\0" "0\0/\0\0" "1\0" "0\0" "2\0v\0", 22, &m,
 				      &err),
 			 -1);
+	ck_assert_int_eq(hs_msg_parse("hello\0" "2\0" "0\0", 10, &m, &err), -1);
 }
 END_TEST
 
@@ -285,7 +296,7 @@ Suite *hs_test_suite(void)
 
 	tcase_add_test(tc, proto_node_message_parses_every_field);
 	tcase_add_test(tc, proto_incomplete_message_waits_for_more);
-	tcase_add_test(tc, proto_for_iter_done_and_back_to_back);
+	tcase_add_test(tc, proto_hello_for_iter_back_to_back);
 	tcase_add_test(tc, proto_malformed_messages_are_errors);
 	tcase_add_test(tc, exports_dash_and_bash_formats_parse);
 	tcase_add_test(tc, exports_round_trip_through_dash);

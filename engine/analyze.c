@@ -1,0 +1,1330 @@
+/* The node finder (engine/analyze.h): kinds, reads, control-flow place of every command. */
+#include "engine/analyze.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/error.h"
+#include "lib/util.h"
+
+#include <uthash.h>
+
+/* ---- small string sets ------------------------------------------------------------------ */
+
+struct strset {
+	char **v;
+	size_t n, cap;
+	int oom;
+};
+
+static int strset_has(const struct strset *s, const char *p, size_t len)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i][0] == p[0] && strncmp(s->v[i], p, len) == 0 && s->v[i][len] == '\0')
+			return 1;
+	return 0;
+}
+
+static void strset_add(struct strset *s, const char *p, size_t len)
+{
+	if (strset_has(s, p, len))
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		char **v = realloc(s->v, cap * sizeof(*v));
+		if (!v) {
+			s->oom = 1;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	char *copy = strndup(p, len);
+	if (!copy) {
+		s->oom = 1;
+		return;
+	}
+	s->v[s->n++] = copy;
+}
+
+static void strset_adds(struct strset *s, const char *p)
+{
+	strset_add(s, p, strlen(p));
+}
+
+static void strset_release(struct strset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Move the set out as a sorted array. */
+static char **strset_take(struct strset *s, size_t *n)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+	char **v = s->v;
+	*n = s->n;
+	memset(s, 0, sizeof(*s));
+	return v;
+}
+
+/* ---- builtin tables --------------------------------------------------------------------- */
+
+static int in_list(const char *const *list, const char *p, size_t len)
+{
+	for (; *list; list++)
+		if (strlen(*list) == len && memcmp(*list, p, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Builtins that change the shell's state (or hand control elsewhere): never speculated. */
+static const char *const state_builtins[] = {
+	"cd", "export", "set", "shift", "read", "eval", ".", "source", "exit", "exec", "trap",
+	"unset", "readonly", "local", "return", "break", "continue", "getopts", "wait", "ulimit",
+	"umask", "hash", "alias", "unalias", "bg", "fg", "jobs", "fc", "declare", "typeset",
+	"let", "shopt", "enable", "builtin", "chdir", "times", NULL};
+
+/* POSIX special builtins: prefix assignments before them persist. */
+static const char *const special_builtins[] = {
+	":", ".", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "times",
+	"trap", "unset", "break", "continue", NULL};
+
+/* Builtins with no effect on the shell: cheap, run inline. */
+static const char *const pure_builtins[] = {
+	"echo", "printf", "test", "[", ":", "true", "false", "pwd", "type", "kill", "command",
+	NULL};
+
+/* ---- analysis context ------------------------------------------------------------------- */
+
+/* A function name and every body defined under it (a call may reach any of them). */
+struct func {
+	char *name;
+	const struct hs_node **bodies;
+	size_t n_bodies;
+	/* What a call reads: computed for all functions to a fixpoint before the table is built
+	 * (calls inside bodies use the summaries, so recursion needs no special case). */
+	struct strset vars, assigns, calls;
+	unsigned flags;
+	UT_hash_handle hh;
+};
+
+struct ctx {
+	struct hs_analysis *a;
+	const char *src;
+	struct func *funcs; /* uthash by name */
+	size_t n_funcs;
+	size_t cap_cmds;
+	int oom;
+};
+
+/* What a piece of text reads. */
+struct reads {
+	struct strset vars, assigns, calls;
+	unsigned flags;
+};
+
+static void reads_release(struct reads *r)
+{
+	strset_release(&r->vars);
+	strset_release(&r->assigns);
+	strset_release(&r->calls);
+}
+
+static const struct func *find_func(const struct ctx *c, const char *name, size_t len)
+{
+	struct func *f = NULL;
+	HASH_FIND(hh, c->funcs, name, len, f);
+	return f;
+}
+
+static int is_name_start(int ch)
+{
+	return ch == '_' || isalpha(ch);
+}
+
+static int is_name_char(int ch)
+{
+	return ch == '_' || isalnum(ch);
+}
+
+/* Variable names in arithmetic text, and whether it assigns (= += ++ ...). */
+static void scan_arith(const char *p, size_t len, struct reads *r)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = (unsigned char)p[i];
+		if (isdigit(ch)) {
+			while (i < len && is_name_char((unsigned char)p[i]))
+				i++;
+		} else if (is_name_start(ch)) {
+			size_t s = i;
+			while (i < len && is_name_char((unsigned char)p[i]))
+				i++;
+			strset_add(&r->vars, p + s, i - s);
+		} else {
+			if (ch == '=' && !(i + 1 < len && p[i + 1] == '=') &&
+			    !(i > 0 && strchr("=!<>", p[i - 1])))
+				r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
+			if ((ch == '+' || ch == '-') && i + 1 < len && p[i + 1] == ch)
+				r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
+			/* <<= and >>= are assignments too: caught by the '=' rule above unless
+			 * preceded by < or >, so check them here. */
+			if ((ch == '<' || ch == '>') && i + 2 < len && p[i + 1] == ch && p[i + 2] == '=')
+				r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
+			i++;
+		}
+	}
+}
+
+static void collect(struct ctx *c, const struct hs_node *n, struct reads *r, int in_func_body);
+
+static void param_reads(const struct hs_node_param *p, struct reads *r, int in_func_body)
+{
+	const char *nm = p->name;
+	size_t len = p->name_len;
+	if (len == 0)
+		return;
+	if (is_name_start((unsigned char)nm[0])) {
+		strset_add(&r->vars, nm, len);
+		if (p->op == HS_PARAM_ASSIGN) {
+			r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
+			strset_add(&r->assigns, nm, len);
+		}
+	} else if (isdigit((unsigned char)nm[0]) && !(len == 1 && nm[0] == '0')) {
+		if (!in_func_body)
+			r->flags |= HS_CMD_F_READS_POSITIONAL;
+	} else if (len == 1) {
+		switch (nm[0]) {
+		case '@':
+		case '*':
+		case '#':
+			if (!in_func_body)
+				r->flags |= HS_CMD_F_READS_POSITIONAL;
+			break;
+		case '?':
+			r->flags |= HS_CMD_F_READS_STATUS;
+			break;
+		case '$':
+		case '!':
+			r->flags |= HS_CMD_F_READS_PID;
+			break;
+		case '-':
+			r->flags |= HS_CMD_F_READS_OPTS;
+			break;
+		default:
+			break;
+		}
+	}
+	if (p->op == HS_PARAM_ERROR)
+		r->flags |= HS_CMD_F_EXPAND_ASSIGNS; /* may exit the shell: a side effect */
+	if (p->pflags & HS_PARAM_F_INDIRECT)
+		r->flags |= HS_CMD_F_READS_UNKNOWN;
+}
+
+/* Reads implied by a simple command's name (builtins that read or set variables), and the
+ * bodies of script functions it calls. */
+static void simple_reads(struct ctx *c, const struct hs_node_simple *s, struct reads *r)
+{
+	const struct hs_node *w = s->words;
+	if (!w)
+		return;
+	size_t len;
+	const char *name = hs_word_literal(w, &len);
+	if (!name) {
+		/* $cmd may be eval, ., or a function: it may read anything. */
+		r->flags |= HS_CMD_F_READS_UNKNOWN;
+		return;
+	}
+	const struct func *fn = find_func(c, name, len);
+	if (fn) {
+		strset_add(&r->calls, name, len);
+		for (size_t i = 0; i < fn->vars.n; i++)
+			strset_adds(&r->vars, fn->vars.v[i]);
+		for (size_t i = 0; i < fn->assigns.n; i++)
+			strset_adds(&r->assigns, fn->assigns.v[i]);
+		for (size_t i = 0; i < fn->calls.n; i++)
+			strset_adds(&r->calls, fn->calls.v[i]);
+		/* The body's $1.. are the call's arguments, not the caller's. */
+		r->flags |= fn->flags & ~HS_CMD_F_READS_POSITIONAL;
+		return;
+	}
+#define IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
+	if (IS("eval") || IS(".") || IS("source"))
+		r->flags |= HS_CMD_F_READS_UNKNOWN;
+	if (IS("read") || IS("getopts") || IS("cd") || IS("export") || IS("readonly") ||
+	    IS("local") || IS("unset")) {
+		if (IS("read"))
+			strset_adds(&r->vars, "IFS");
+		if (IS("cd")) {
+			strset_adds(&r->vars, "HOME");
+			strset_adds(&r->vars, "CDPATH");
+			strset_adds(&r->vars, "OLDPWD");
+			strset_adds(&r->assigns, "PWD");
+			strset_adds(&r->assigns, "OLDPWD");
+		}
+		if (IS("getopts")) {
+			strset_adds(&r->vars, "OPTIND");
+			strset_adds(&r->assigns, "OPTIND");
+			strset_adds(&r->assigns, "OPTARG");
+		}
+		/* Named operands (read x y, export a=b, unset v, getopts spec NAME). */
+		int k = 0;
+		for (const struct hs_node *a = w->next; a; a = a->next, k++) {
+			size_t al;
+			const char *at = hs_word_literal(a, &al);
+			if (!at || al == 0 || at[0] == '-')
+				continue;
+			if (IS("getopts") && k == 0)
+				continue;
+			size_t nl = 0;
+			while (nl < al && is_name_char((unsigned char)at[nl]))
+				nl++;
+			if (nl && is_name_start((unsigned char)at[0]))
+				strset_add(&r->assigns, at, nl);
+		}
+	}
+	if (IS("shift") || IS("set"))
+		r->flags |= HS_CMD_F_READS_POSITIONAL;
+#undef IS
+}
+
+struct walk_arg {
+	struct ctx *c;
+	struct reads *r;
+	int in_func_body;
+	const struct hs_node *root;
+};
+
+static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	struct walk_arg *wa = arg;
+	struct reads *r = wa->r;
+	if (n->flags & HS_NODE_F_BASH)
+		r->flags |= HS_CMD_F_BASH;
+	switch (n->kind) {
+	case HS_NODE_PARAM:
+		param_reads(HS_NODE_AS(hs_node_param, n), r, wa->in_func_body);
+		break;
+	case HS_NODE_ARITH: {
+		const struct hs_node_arith *ar = HS_NODE_AS(hs_node_arith, n);
+		if (ar->expr)
+			for (const struct hs_node *p = HS_NODE_AS(hs_node_word, ar->expr)->parts; p;
+			     p = p->next)
+				if (p->kind == HS_NODE_LIT)
+					scan_arith(HS_NODE_AS(hs_node_lit, p)->text,
+						   HS_NODE_AS(hs_node_lit, p)->len, r);
+		break;
+	}
+	case HS_NODE_CMDSUB:
+		r->flags |= HS_CMD_F_CMDSUB;
+		break;
+	case HS_NODE_SIMPLE:
+		simple_reads(wa->c, HS_NODE_AS(hs_node_simple, n), r);
+		break;
+	case HS_NODE_ASSIGN: {
+		const struct hs_node_assign *as = HS_NODE_AS(hs_node_assign, n);
+		/* A prefix assignment of a command is temporary, except before a special
+		 * builtin (where it persists). */
+		const struct hs_node *w = parent && parent->kind == HS_NODE_SIMPLE
+						  ? HS_NODE_AS(hs_node_simple, parent)->words
+						  : NULL;
+		size_t wl = 0;
+		const char *wn = w ? hs_word_literal(w, &wl) : NULL;
+		if (!w || !wn || in_list(special_builtins, wn, wl))
+			strset_add(&r->assigns, as->name, as->name_len);
+		if (as->append)
+			strset_add(&r->vars, as->name, as->name_len);
+		break;
+	}
+	case HS_NODE_FOR: {
+		const struct hs_node_for *f = HS_NODE_AS(hs_node_for, n);
+		if (f->name)
+			strset_add(&r->assigns, f->name, f->name_len);
+		if (!f->has_in && !wa->in_func_body)
+			r->flags |= HS_CMD_F_READS_POSITIONAL;
+		break;
+	}
+	case HS_NODE_LIT: {
+		/* A leading unquoted ~ reads HOME (word start, or an assignment value). */
+		const struct hs_node_lit *l = HS_NODE_AS(hs_node_lit, n);
+		if (l->len && l->text[0] == '~' && !(n->flags & HS_NODE_F_IN_DQUOTE) && parent &&
+		    parent->kind == HS_NODE_WORD)
+			strset_adds(&r->vars, "HOME");
+		break;
+	}
+	case HS_NODE_REDIR: {
+		const struct hs_node_redir *rd = HS_NODE_AS(hs_node_redir, n);
+		if (rd->fd > 2)
+			r->flags |= HS_CMD_F_FD_ABOVE_2;
+		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
+			size_t tl;
+			const char *t = hs_word_literal(rd->target, &tl);
+			if (!t)
+				r->flags |= HS_CMD_F_FD_ABOVE_2;
+			else if (!(tl == 1 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '2'))))
+				r->flags |= HS_CMD_F_FD_ABOVE_2;
+		}
+		break;
+	}
+	case HS_NODE_FUNCDEF:
+		/* A definition inside a command does not run its body. */
+		return n == wa->root ? HS_WALK_CONTINUE : HS_WALK_SKIP;
+	default:
+		break;
+	}
+	return HS_WALK_CONTINUE;
+}
+
+static void collect(struct ctx *c, const struct hs_node *n, struct reads *r, int in_func_body)
+{
+	struct walk_arg wa = {c, r, in_func_body, n};
+	hs_ast_walk((struct hs_node *)n, collect_enter, NULL, &wa);
+}
+
+/* ---- the table -------------------------------------------------------------------------- */
+
+struct place {
+	unsigned parent;
+	enum hs_cmd_role role;
+	unsigned arm;
+	unsigned loop;
+	unsigned func;
+	int subshell;
+};
+
+static struct hs_cmd *new_cmd(struct ctx *c)
+{
+	struct hs_analysis *a = c->a;
+	if (a->n == c->cap_cmds) {
+		size_t cap = c->cap_cmds ? c->cap_cmds * 2 : 64;
+		struct hs_cmd *v = realloc(a->cmds, cap * sizeof(*v));
+		if (!v) {
+			c->oom = 1;
+			return NULL;
+		}
+		a->cmds = v;
+		c->cap_cmds = cap;
+	}
+	struct hs_cmd *cmd = &a->cmds[a->n++];
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->id = (unsigned)a->n;
+	return cmd;
+}
+
+static char *src_dup(const struct ctx *c, const struct hs_node *n)
+{
+	return strndup(c->src + n->range.start, n->range.end - n->range.start);
+}
+
+static void fill_redirs(struct ctx *c, struct hs_cmd *cmd, const struct hs_node *redirs)
+{
+	size_t n = 0;
+	for (const struct hs_node *r = redirs; r; r = r->next)
+		n++;
+	if (!n)
+		return;
+	cmd->redirs = calloc(n, sizeof(*cmd->redirs));
+	if (!cmd->redirs) {
+		c->oom = 1;
+		return;
+	}
+	for (const struct hs_node *r = redirs; r; r = r->next) {
+		const struct hs_node_redir *rd = HS_NODE_AS(hs_node_redir, r);
+		struct hs_cmd_redir *o = &cmd->redirs[cmd->n_redirs++];
+		o->op = rd->op;
+		o->fd = rd->fd;
+		if (o->fd < 0)
+			o->fd = (rd->op == HS_REDIR_IN || rd->op == HS_REDIR_RDWR ||
+				 rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_HEREDOC ||
+				 rd->op == HS_REDIR_HERESTR)
+					? 0
+					: 1;
+		if (rd->op == HS_REDIR_HEREDOC && rd->delim)
+			o->target = strndup(rd->delim, rd->delim_len);
+		else if (rd->target)
+			o->target = src_dup(c, rd->target);
+		else
+			o->target = strdup("");
+		if (!o->target)
+			c->oom = 1;
+	}
+}
+
+static int redirs_stdin(const struct hs_node *redirs)
+{
+	for (const struct hs_node *r = redirs; r; r = r->next) {
+		const struct hs_node_redir *rd = HS_NODE_AS(hs_node_redir, r);
+		int fd = rd->fd;
+		int in = rd->op == HS_REDIR_IN || rd->op == HS_REDIR_RDWR ||
+			 rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_HEREDOC ||
+			 rd->op == HS_REDIR_HERESTR;
+		if ((fd == 0 || (fd < 0 && in)) && in)
+			return 1;
+	}
+	return 0;
+}
+
+/* Kind of a simple command. */
+static enum hs_cmd_kind simple_kind(struct ctx *c, const struct hs_node_simple *s,
+				    const char **name, size_t *name_len)
+{
+	const struct hs_node *w = s->words;
+	*name = NULL;
+	*name_len = 0;
+	if (!w) {
+		for (const struct hs_node *as = s->assigns; as; as = as->next) {
+			struct reads r = {0};
+			collect(c, as, &r, 0);
+			unsigned f = r.flags;
+			reads_release(&r);
+			if (f & HS_CMD_F_CMDSUB)
+				return HS_CMD_ASSIGN_SUBST;
+		}
+		return HS_CMD_ASSIGN;
+	}
+	size_t len;
+	const char *nm = hs_word_literal(w, &len);
+	/* "command NAME": classify by NAME (command -v / -p ... are queries). */
+	if (nm && len == 7 && memcmp(nm, "command", 7) == 0 && w->next) {
+		size_t l2;
+		const char *n2 = hs_word_literal(w->next, &l2);
+		if (n2 && l2 && n2[0] != '-') {
+			nm = n2;
+			len = l2;
+		} else if (n2) {
+			*name = nm;
+			*name_len = len;
+			return HS_CMD_BUILTIN;
+		}
+	}
+	if (!nm)
+		return HS_CMD_DYNAMIC;
+	*name = nm;
+	*name_len = len;
+	if (find_func(c, nm, len))
+		return HS_CMD_CALL;
+	if (in_list(state_builtins, nm, len))
+		return HS_CMD_STATE;
+	if (in_list(pure_builtins, nm, len))
+		return HS_CMD_BUILTIN;
+	return HS_CMD_EXTERNAL;
+}
+
+static enum hs_cmd_kind compound_kind(enum hs_node_kind k)
+{
+	switch (k) {
+	case HS_NODE_FOR:
+		return HS_CMD_FOR;
+	case HS_NODE_WHILE:
+		return HS_CMD_WHILE;
+	case HS_NODE_UNTIL:
+		return HS_CMD_UNTIL;
+	case HS_NODE_IF:
+		return HS_CMD_IF;
+	case HS_NODE_CASE:
+		return HS_CMD_CASE;
+	case HS_NODE_GROUP:
+		return HS_CMD_GROUP;
+	case HS_NODE_SUBSHELL:
+		return HS_CMD_SUBSHELL;
+	case HS_NODE_FUNCDEF:
+		return HS_CMD_FUNCDEF;
+	default:
+		return HS_CMD_BASH;
+	}
+}
+
+static void visit_list(struct ctx *c, const struct hs_node *andors, struct place pl);
+
+static size_t count_nl(const char *p, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += p[i] == '\n';
+	return n;
+}
+
+static int part_has_cmdsub(struct ctx *c, const struct hs_node *p)
+{
+	struct reads r = {0};
+	collect(c, p, &r, 0);
+	unsigned f = r.flags;
+	reads_release(&r);
+	return (f & HS_CMD_F_CMDSUB) != 0;
+}
+
+/* Whether a for loop's word list may be announced (docs/runtime-protocol.md, "Loops"). */
+static const char *announce_refusal(struct ctx *c, const struct hs_node_for *f, unsigned fl)
+{
+	if (fl & HS_CMD_F_READS_STATUS)
+		return "the loop reads $?";
+	if (fl & HS_CMD_F_BASH)
+		return "bash-only construct";
+	/* Word checks: side effects, hoistable command substitutions, newlines, glob order. */
+	const struct hs_node *last_sub_word = NULL;
+	for (const struct hs_node *w = f->words; w; w = w->next) {
+		struct reads wr = {0};
+		collect(c, w, &wr, 0);
+		unsigned wf = wr.flags;
+		reads_release(&wr);
+		if (wf & (HS_CMD_F_EXPAND_ASSIGNS | HS_CMD_F_READS_UNKNOWN | HS_CMD_F_READS_PID))
+			return "the word list has side effects";
+		if (wf & HS_CMD_F_CMDSUB)
+			last_sub_word = w;
+	}
+	for (const struct hs_node *w = f->words; w; w = w->next) {
+		int has_sub = 0, globby = 0;
+		size_t nl = count_nl(c->src + w->range.start, w->range.end - w->range.start);
+		for (const struct hs_node *p = HS_NODE_AS(hs_node_word, w)->parts; p; p = p->next) {
+			if (p->kind == HS_NODE_CMDSUB) {
+				has_sub = 1;
+				nl -= count_nl(c->src + p->range.start, p->range.end - p->range.start);
+				continue;
+			}
+			if (p->kind == HS_NODE_DQUOTE) {
+				for (const struct hs_node *q = HS_NODE_AS(hs_node_quoted, p)->parts; q;
+				     q = q->next) {
+					if (q->kind != HS_NODE_CMDSUB) {
+						if (part_has_cmdsub(c, q))
+							return "a command substitution inside an expansion";
+						continue;
+					}
+					if (q->flags & HS_NODE_F_BACKQUOTE)
+						return "backquotes inside double quotes in the list";
+					has_sub = 1;
+					nl -= count_nl(c->src + q->range.start,
+						       q->range.end - q->range.start);
+				}
+				continue;
+			}
+			if (part_has_cmdsub(c, p))
+				return "a command substitution inside an expansion";
+			if (p->kind == HS_NODE_PARAM || p->kind == HS_NODE_ARITH)
+				globby = 1;
+			if (p->kind == HS_NODE_LIT) {
+				const struct hs_node_lit *l = HS_NODE_AS(hs_node_lit, p);
+				for (size_t i = 0; i < l->len; i++)
+					if (strchr("*?[", l->text[i]))
+						globby = 1;
+			}
+		}
+		if (nl)
+			return "the word list spans lines";
+		if (last_sub_word && globby && !has_sub)
+			for (const struct hs_node *x = w->next; x; x = x->next)
+				if (x == last_sub_word)
+					return "a glob before a command substitution in the list";
+	}
+	return NULL;
+}
+
+static const char *node_refusal(unsigned flags)
+{
+	if (flags & HS_CMD_F_BASH)
+		return "bash-only construct";
+	if (flags & HS_CMD_F_READS_STATUS)
+		return "reads $?";
+	if (flags & HS_CMD_F_READS_PID)
+		return "reads $$ or $!";
+	if (flags & HS_CMD_F_READS_OPTS)
+		return "reads $-";
+	if (flags & HS_CMD_F_READS_UNKNOWN)
+		return "reads unknown variables (eval, ., dynamic name)";
+	if (flags & HS_CMD_F_EXPAND_ASSIGNS)
+		return "an expansion assigns or may exit";
+	if (flags & HS_CMD_F_FD_ABOVE_2)
+		return "uses an fd above 2";
+	return NULL;
+}
+
+/* Fill reads, flags and the node decision of a leaf entry (simple command or pipeline). */
+static void finish_leaf(struct ctx *c, size_t idx, const struct hs_node *n, struct place pl,
+			int background, int worth)
+{
+	struct reads r = {0};
+	collect(c, n, &r, 0);
+	struct hs_cmd *cmd = &c->a->cmds[idx];
+	cmd->flags |= r.flags;
+	if (background)
+		cmd->flags |= HS_CMD_F_BACKGROUND;
+	if (pl.subshell)
+		cmd->flags |= HS_CMD_F_SUBSHELL;
+	if (pl.func)
+		cmd->flags |= HS_CMD_F_IN_FUNCTION;
+	const char *why = NULL;
+	if (!worth)
+		why = "not worth speculating (builtin, assignment, function call)";
+	else if (pl.subshell)
+		why = "runs in a subshell";
+	else if (background)
+		why = "runs in the background";
+	else
+		why = node_refusal(cmd->flags);
+	if (!why) {
+		cmd->flags |= HS_CMD_F_SPECULATE;
+		strset_adds(&r.vars, "IFS");
+	}
+	cmd->reason = why;
+	cmd->vars = strset_take(&r.vars, &cmd->n_vars);
+	cmd->assigns = strset_take(&r.assigns, &cmd->n_assigns);
+	cmd->calls = strset_take(&r.calls, &cmd->n_calls);
+	if (r.vars.oom || r.assigns.oom || r.calls.oom)
+		c->oom = 1;
+	reads_release(&r);
+}
+
+static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struct hs_node *pipe,
+			  struct place pl, int background)
+{
+	const struct hs_node_pipeline *pp = HS_NODE_AS(hs_node_pipeline, pipe);
+	struct hs_cmd *cmd = new_cmd(c);
+	if (!cmd)
+		return;
+	size_t idx = c->a->n - 1;
+	cmd->parent = pl.parent;
+	cmd->role = pl.role;
+	cmd->arm = pl.arm;
+	cmd->loop = pl.loop;
+	cmd->func = pl.func;
+	cmd->andor_op = pp->op;
+	cmd->node = cmdn;
+	cmd->range = cmdn->range;
+	if (pp->bang)
+		cmd->flags |= HS_CMD_F_NEGATED;
+	fill_redirs(c, cmd, hs_node_redirs(cmdn));
+	if (redirs_stdin(hs_node_redirs(cmdn)) == 0)
+		cmd->flags |= HS_CMD_F_READS_STDIN;
+
+	if (cmdn->kind == HS_NODE_SIMPLE) {
+		const char *nm;
+		size_t nl;
+		cmd->kind = simple_kind(c, HS_NODE_AS(hs_node_simple, cmdn), &nm, &nl);
+		if (nm && !(cmd->name = strndup(nm, nl)))
+			c->oom = 1;
+		if (cmd->kind != HS_CMD_EXTERNAL && cmd->kind != HS_CMD_DYNAMIC &&
+		    cmd->kind != HS_CMD_CALL)
+			c->a->cmds[idx].flags &= ~HS_CMD_F_READS_STDIN;
+		if (cmd->kind == HS_CMD_STATE && nm && nl == 4 && memcmp(nm, "read", 4) == 0 &&
+		    !redirs_stdin(hs_node_redirs(cmdn)))
+			c->a->cmds[idx].flags |= HS_CMD_F_READS_STDIN;
+		int worth = cmd->kind == HS_CMD_EXTERNAL || cmd->kind == HS_CMD_ASSIGN_SUBST;
+		finish_leaf(c, idx, cmdn, pl, background, worth);
+		c->a->cmds[idx].end_id = c->a->cmds[idx].id;
+		return;
+	}
+
+	cmd->kind = compound_kind(cmdn->kind);
+	if (cmdn->flags & HS_NODE_F_BASH)
+		cmd->flags |= HS_CMD_F_BASH;
+	cmd->reason = "a compound command (its inner commands are entries)";
+	cmd->flags &= ~HS_CMD_F_READS_STDIN;
+	if (cmdn->kind != HS_NODE_FUNCDEF) {
+		struct reads rr = {0};
+		for (const struct hs_node *rd = hs_node_redirs(cmdn); rd; rd = rd->next)
+			collect(c, rd, &rr, 0);
+		cmd->flags |= rr.flags;
+		reads_release(&rr);
+	}
+	unsigned id = cmd->id;
+	struct place in = pl;
+	in.parent = id;
+	if (background)
+		in.subshell = 1;
+	switch (cmdn->kind) {
+	case HS_NODE_SUBSHELL:
+		in.subshell = 1;
+		in.role = HS_ROLE_BODY;
+		visit_list(c, HS_NODE_AS(hs_node_compound, cmdn)->body, in);
+		break;
+	case HS_NODE_GROUP:
+		in.role = HS_ROLE_BODY;
+		visit_list(c, HS_NODE_AS(hs_node_compound, cmdn)->body, in);
+		break;
+	case HS_NODE_IF: {
+		const struct hs_node_if *f = HS_NODE_AS(hs_node_if, cmdn);
+		in.role = HS_ROLE_COND;
+		visit_list(c, f->cond, in);
+		in.role = HS_ROLE_THEN;
+		visit_list(c, f->then_body, in);
+		in.role = HS_ROLE_ELSE;
+		if (f->else_body && f->else_body->kind == HS_NODE_IF &&
+		    (f->else_body->flags & HS_NODE_F_ELIF)) {
+			struct hs_node_pipeline fake = {.op = HS_ANDOR_FIRST};
+			visit_command(c, f->else_body, &fake.base, in, 0);
+		} else {
+			visit_list(c, f->else_body, in);
+		}
+		break;
+	}
+	case HS_NODE_WHILE:
+	case HS_NODE_UNTIL: {
+		const struct hs_node_loop *l = HS_NODE_AS(hs_node_loop, cmdn);
+		in.loop = id;
+		in.role = HS_ROLE_COND;
+		visit_list(c, l->cond, in);
+		in.role = HS_ROLE_BODY;
+		visit_list(c, l->body, in);
+		break;
+	}
+	case HS_NODE_FOR: {
+		const struct hs_node_for *f = HS_NODE_AS(hs_node_for, cmdn);
+		struct hs_cmd *fc = &c->a->cmds[idx];
+		if (f->name && !(fc->name = strndup(f->name, f->name_len)))
+			c->oom = 1;
+		size_t nw = 0;
+		for (const struct hs_node *w = f->words; w; w = w->next)
+			nw++;
+		if (f->has_in) {
+			fc->words = calloc(nw + 1, sizeof(char *));
+			if (!fc->words)
+				c->oom = 1;
+			for (const struct hs_node *w = f->words; w && fc->words; w = w->next)
+				if (!(fc->words[fc->n_words++] = src_dup(c, w)))
+					c->oom = 1;
+		}
+		struct reads r = {0};
+		for (const struct hs_node *w = f->words; w; w = w->next)
+			collect(c, w, &r, 0);
+		if (!f->has_in)
+			r.flags |= HS_CMD_F_READS_POSITIONAL;
+		fc = &c->a->cmds[idx];
+		fc->flags |= r.flags & ~HS_CMD_F_SPECULATE;
+		fc->vars = strset_take(&r.vars, &fc->n_vars);
+		reads_release(&r);
+		in.loop = id;
+		in.role = HS_ROLE_BODY;
+		visit_list(c, f->body, in);
+		/* What the body reads: every entry inside it (each has its own reads, compound
+		 * entries those of their words and redirections). */
+		unsigned agg = c->a->cmds[idx].flags;
+		for (size_t j = idx + 1; j < c->a->n; j++)
+			agg |= c->a->cmds[j].flags;
+		const char *why = NULL;
+		if (pl.subshell || background)
+			why = "the loop runs in a subshell";
+		else if (pp->op != HS_ANDOR_FIRST || pp->bang || pp->cmds->next)
+			why = "the loop is not the first command of its list";
+		else
+			why = announce_refusal(c, f, agg);
+		fc = &c->a->cmds[idx];
+		if (!why)
+			fc->flags |= HS_CMD_F_ANNOUNCED;
+		else
+			fc->reason = why;
+		break;
+	}
+	case HS_NODE_CASE: {
+		const struct hs_node_case *cs = HS_NODE_AS(hs_node_case, cmdn);
+		struct reads r = {0};
+		collect(c, cs->word, &r, 0);
+		for (const struct hs_node *it = cs->items; it; it = it->next)
+			for (const struct hs_node *p = HS_NODE_AS(hs_node_case_item, it)->patterns; p;
+			     p = p->next)
+				collect(c, p, &r, 0);
+		struct hs_cmd *cc = &c->a->cmds[idx];
+		cc->flags |= r.flags;
+		cc->vars = strset_take(&r.vars, &cc->n_vars);
+		reads_release(&r);
+		in.role = HS_ROLE_ARM;
+		unsigned arm = 0;
+		for (const struct hs_node *it = cs->items; it; it = it->next, arm++) {
+			in.arm = arm;
+			visit_list(c, HS_NODE_AS(hs_node_case_item, it)->body, in);
+		}
+		break;
+	}
+	case HS_NODE_FUNCDEF: {
+		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, cmdn);
+		struct hs_cmd *fc = &c->a->cmds[idx];
+		if (!(fc->name = strndup(fd->name, fd->name_len)))
+			c->oom = 1;
+		fc->reason = "a function definition";
+		in.func = id;
+		in.loop = 0;
+		in.role = HS_ROLE_BODY;
+		const struct hs_node *body = fd->body;
+		if (body && body->kind == HS_NODE_GROUP) {
+			visit_list(c, HS_NODE_AS(hs_node_compound, body)->body, in);
+		} else if (body) {
+			/* "f() for ...": nothing may be inserted before the body (it must stay a
+			 * compound command), so it is treated as not first in its list. */
+			struct hs_node_pipeline fake = {.op = HS_ANDOR_AND};
+			visit_command(c, body, &fake.base, in, 0);
+		}
+		break;
+	}
+	default:
+		/* bash-only compounds: their inner commands are not entries */
+		break;
+	}
+	if (idx < c->a->n)
+		c->a->cmds[idx].end_id = (unsigned)c->a->n;
+}
+
+static void visit_pipeline(struct ctx *c, const struct hs_node *pipe, struct place pl,
+			   int background)
+{
+	const struct hs_node_pipeline *pp = HS_NODE_AS(hs_node_pipeline, pipe);
+	if (!pp->cmds)
+		return;
+	if (!pp->cmds->next) {
+		visit_command(c, pp->cmds, pipe, pl, background);
+		return;
+	}
+	struct hs_cmd *cmd = new_cmd(c);
+	if (!cmd)
+		return;
+	size_t idx = c->a->n - 1;
+	const struct hs_node *last = pp->cmds;
+	while (last->next)
+		last = last->next;
+	cmd->kind = HS_CMD_PIPELINE;
+	cmd->parent = pl.parent;
+	cmd->role = pl.role;
+	cmd->arm = pl.arm;
+	cmd->loop = pl.loop;
+	cmd->func = pl.func;
+	cmd->andor_op = pp->op;
+	cmd->node = pipe;
+	cmd->range.start = pp->cmds->range.start;
+	cmd->range.end = last->range.end;
+	cmd->range.line = pp->cmds->range.line;
+	cmd->range.col = pp->cmds->range.col;
+	if (pp->bang)
+		cmd->flags |= HS_CMD_F_NEGATED;
+	if (!redirs_stdin(hs_node_redirs(pp->cmds)))
+		cmd->flags |= HS_CMD_F_READS_STDIN;
+	/* Worth it unless every element is a pure builtin or an assignment. */
+	int worth = 0;
+	for (const struct hs_node *e = pp->cmds; e; e = e->next) {
+		if (e->kind != HS_NODE_SIMPLE) {
+			worth = 1;
+			continue;
+		}
+		const char *nm;
+		size_t nl;
+		enum hs_cmd_kind k = simple_kind(c, HS_NODE_AS(hs_node_simple, e), &nm, &nl);
+		if (k != HS_CMD_BUILTIN && k != HS_CMD_ASSIGN && k != HS_CMD_STATE)
+			worth = 1;
+	}
+	finish_leaf(c, idx, pipe, pl, background, worth);
+	c->a->cmds[idx].end_id = c->a->cmds[idx].id;
+}
+
+static void visit_list(struct ctx *c, const struct hs_node *andors, struct place pl)
+{
+	for (const struct hs_node *ao = andors; ao && !c->oom; ao = ao->next) {
+		if (ao->kind != HS_NODE_ANDOR)
+			continue;
+		const struct hs_node_andor *a = HS_NODE_AS(hs_node_andor, ao);
+		int bg = a->sep == HS_SEP_AMP;
+		for (const struct hs_node *p = a->pipelines; p; p = p->next)
+			visit_pipeline(c, p, pl, bg);
+	}
+}
+
+/* ---- script-level refusals -------------------------------------------------------------- */
+
+static int lit_is(const struct hs_node *w, const char *s)
+{
+	size_t len;
+	const char *t = w ? hs_word_literal(w, &len) : NULL;
+	return t && len == strlen(s) && memcmp(t, s, len) == 0;
+}
+
+static int dollar0_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	(void)parent;
+	if (n->kind == HS_NODE_PARAM) {
+		const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
+		if (p->name_len == 1 && p->name[0] == '0') {
+			*(int *)arg = 1;
+			return HS_WALK_STOP;
+		}
+	}
+	return HS_WALK_CONTINUE;
+}
+
+static int word_has_dollar0(const struct hs_node *w)
+{
+	int found = 0;
+	hs_ast_walk((struct hs_node *)w, dollar0_enter, NULL, &found);
+	return found;
+}
+
+/* Why the script containing n must run unchanged (docs/runtime-protocol.md, "Refusals"),
+ * or NULL. */
+static const char *script_refusal(const struct hs_node *n)
+{
+	const char *why = NULL;
+	if (n->flags & HS_NODE_F_BASH)
+		why = "bash-only construct";
+	switch (n->kind) {
+	case HS_NODE_REDIR: {
+		const struct hs_node_redir *rd = HS_NODE_AS(hs_node_redir, n);
+		if (rd->fd == 9)
+			why = "a redirection uses fd 9 (the runtime's)";
+		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
+			size_t tl;
+			const char *t = hs_word_literal(rd->target, &tl);
+			if (!t)
+				why = "a redirection duplicates a computed fd";
+			else if (tl == 1 && t[0] == '9')
+				why = "a redirection uses fd 9 (the runtime's)";
+		}
+		/* dash reads a script file as it runs; hs hands it the text up front, so a
+		 * script that writes to its own file ($0) must run as itself. */
+		if ((rd->op == HS_REDIR_OUT || rd->op == HS_REDIR_APPEND ||
+		     rd->op == HS_REDIR_CLOBBER || rd->op == HS_REDIR_RDWR) &&
+		    rd->target && word_has_dollar0(rd->target))
+			why = "writes to its own file ($0)";
+		break;
+	}
+	case HS_NODE_PARAM: {
+		const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
+		if (p->name_len == 1 && p->name[0] == '-')
+			why = "reads $-";
+		if ((p->name_len == 6 && memcmp(p->name, "LINENO", 6) == 0) ||
+		    (p->name_len == 11 && memcmp(p->name, "BASH_SOURCE", 11) == 0))
+			why = "reads LINENO or BASH_SOURCE";
+		break;
+	}
+	case HS_NODE_FUNCDEF: {
+		static const char *const names[] = {"printf", "read", "umask",	 "export",
+						    "true",   "return", "shift", "command",
+						    "unset",  "set",	"eval",	 ".", "alias", NULL};
+		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
+		for (const char *const *p = names; *p; p++)
+			if (strlen(*p) == fd->name_len && memcmp(*p, fd->name, fd->name_len) == 0)
+				why = "defines a function named like a builtin the runtime uses";
+		break;
+	}
+	case HS_NODE_SIMPLE: {
+		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
+		if (lit_is(w, "alias") || lit_is(w, "unalias"))
+			why = "uses aliases";
+		if (lit_is(w, "set")) {
+			if (!w->next)
+				why = "set with no arguments (would list the runtime's variables)";
+			for (const struct hs_node *a = w ? w->next : NULL; a; a = a->next) {
+				size_t al;
+				const char *t = hs_word_literal(a, &al);
+				if (!t) {
+					/* It may expand to -x. */
+					why = "set with computed options";
+					break;
+				}
+				/* The first word not starting with - or + begins the positional
+				 * parameters: no option after it. */
+				if (al == 0 || (t[0] != '-' && t[0] != '+'))
+					break;
+				if (al && (t[0] == '-' || t[0] == '+') && memchr(t, 'o', al) &&
+				    a->next) {
+					if (lit_is(a->next, "xtrace") || lit_is(a->next, "verbose"))
+						why = "set -x / set -v";
+				}
+				if (al > 1 && (t[0] == '-' || t[0] == '+') && t[1] != '-' &&
+				    (memchr(t, 'x', al) || memchr(t, 'v', al)))
+					why = "set -x / set -v";
+				if (al == 2 && t[0] == '-' && t[1] == '-')
+					break;
+			}
+		}
+		if (lit_is(w, "trap"))
+			for (const struct hs_node *a = w->next; a; a = a->next)
+				if (lit_is(a, "DEBUG") || lit_is(a, "RETURN"))
+					why = "trap on DEBUG or RETURN";
+		break;
+	}
+	default:
+		break;
+	}
+	return why;
+}
+
+/* One walk over the whole tree before the table: script refusals and function definitions. */
+static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	(void)parent;
+	struct ctx *c = arg;
+	if (!c->a->refused) {
+		const char *why = script_refusal(n);
+		if (why) {
+			c->a->refused = why;
+			c->a->refused_line = n->range.line;
+			c->a->refused_col = n->range.col;
+		}
+	}
+	if (n->kind != HS_NODE_FUNCDEF)
+		return HS_WALK_CONTINUE;
+	const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
+	struct func *f = NULL;
+	HASH_FIND(hh, c->funcs, fd->name, fd->name_len, f);
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f || !(f->name = strndup(fd->name, fd->name_len))) {
+			free(f);
+			c->oom = 1;
+			return HS_WALK_STOP;
+		}
+		HASH_ADD_KEYPTR(hh, c->funcs, f->name, fd->name_len, f);
+		c->n_funcs++;
+	}
+	const struct hs_node **v = realloc(f->bodies, (f->n_bodies + 1) * sizeof(*v));
+	if (!v) {
+		c->oom = 1;
+		return HS_WALK_STOP;
+	}
+	f->bodies = v;
+	f->bodies[f->n_bodies++] = fd->body;
+	return HS_WALK_CONTINUE;
+}
+
+/* Function summaries to a fixpoint: sets only grow, so a round that grows none is the last.
+ * Each round costs one walk of every body; rounds are bounded by the call-chain depth. */
+static void summarize_funcs(struct ctx *c)
+{
+	for (int changed = 1; changed && !c->oom;) {
+		changed = 0;
+		for (struct func *f = c->funcs; f; f = f->hh.next) {
+			struct reads r = {0};
+			for (size_t i = 0; i < f->n_bodies; i++)
+				collect(c, f->bodies[i], &r, 1);
+			if (r.vars.oom || r.assigns.oom || r.calls.oom)
+				c->oom = 1;
+			if (r.vars.n != f->vars.n || r.assigns.n != f->assigns.n ||
+			    r.calls.n != f->calls.n || r.flags != f->flags) {
+				changed = 1;
+				strset_release(&f->vars);
+				strset_release(&f->assigns);
+				strset_release(&f->calls);
+				f->vars = r.vars;
+				f->assigns = r.assigns;
+				f->calls = r.calls;
+				f->flags = r.flags;
+				memset(&r.vars, 0, sizeof(r.vars));
+				memset(&r.assigns, 0, sizeof(r.assigns));
+				memset(&r.calls, 0, sizeof(r.calls));
+			}
+			reads_release(&r);
+		}
+	}
+}
+
+struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
+{
+	struct hs_analysis *a = calloc(1, sizeof(*a));
+	if (!a) {
+		hs_error_errno(err, "analyze");
+		return NULL;
+	}
+	a->src = ast->src;
+	a->len = ast->len;
+	struct ctx c = {.a = a, .src = ast->src};
+	if (memmem(ast->src, ast->len, "__hs", 4))
+		a->refused = "uses names starting with __hs (the runtime's)";
+	hs_ast_walk(&ast->root->base, collect_funcs_enter, NULL, &c);
+	summarize_funcs(&c);
+	struct place top = {0};
+	if (!c.oom)
+		visit_list(&c, ast->root->body, top);
+	struct func *f, *tmp;
+	HASH_ITER(hh, c.funcs, f, tmp) {
+		HASH_DEL(c.funcs, f);
+		free(f->name);
+		free(f->bodies);
+		strset_release(&f->vars);
+		strset_release(&f->assigns);
+		strset_release(&f->calls);
+		free(f);
+	}
+	if (c.oom) {
+		hs_analysis_free(a);
+		hs_error_set(err, ENOMEM, "analyze");
+		return NULL;
+	}
+	return a;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void hs_analysis_free(struct hs_analysis *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		struct hs_cmd *c = &a->cmds[i];
+		free(c->name);
+		free_strv(c->vars, c->n_vars);
+		free_strv(c->assigns, c->n_assigns);
+		free_strv(c->calls, c->n_calls);
+		free_strv(c->words, c->n_words);
+		for (size_t j = 0; j < c->n_redirs; j++)
+			free(c->redirs[j].target);
+		free(c->redirs);
+	}
+	free(a->cmds);
+	free(a);
+}
+
+const struct hs_cmd *hs_analysis_cmd(const struct hs_analysis *a, unsigned id)
+{
+	if (!a || id == 0 || id > a->n)
+		return NULL;
+	return &a->cmds[id - 1];
+}
+
+const char *hs_cmd_kind_name(enum hs_cmd_kind kind)
+{
+	static const char *const names[HS_CMD_KIND_COUNT] = {
+		[HS_CMD_EXTERNAL] = "external", [HS_CMD_DYNAMIC] = "dynamic",
+		[HS_CMD_PIPELINE] = "pipeline", [HS_CMD_CALL] = "call",
+		[HS_CMD_BUILTIN] = "builtin",	[HS_CMD_STATE] = "state-builtin",
+		[HS_CMD_ASSIGN] = "assign",	[HS_CMD_ASSIGN_SUBST] = "assign-subst",
+		[HS_CMD_FUNCDEF] = "funcdef",	[HS_CMD_FOR] = "for",
+		[HS_CMD_WHILE] = "while",	[HS_CMD_UNTIL] = "until",
+		[HS_CMD_IF] = "if",		[HS_CMD_CASE] = "case",
+		[HS_CMD_GROUP] = "group",	[HS_CMD_SUBSHELL] = "subshell",
+		[HS_CMD_BASH] = "bash",
+	};
+	return (unsigned)kind < HS_CMD_KIND_COUNT ? names[kind] : "?";
+}
+
+const char *hs_cmd_role_name(enum hs_cmd_role role)
+{
+	static const char *const names[] = {"top", "cond", "then", "else", "body", "arm"};
+	return (unsigned)role < HS_ARRAY_SIZE(names) ? names[role] : "?";
+}
+
+/* ---- JSON ------------------------------------------------------------------------------- */
+
+static void json_str(FILE *out, const char *s, size_t len)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", out);
+		else if (ch == '\t')
+			fputs("\\t", out);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void json_strv(FILE *out, const char *key, char **v, size_t n)
+{
+	fprintf(out, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		json_str(out, v[i], strlen(v[i]));
+	}
+	fputc(']', out);
+}
+
+static const char *redir_op_name(enum hs_redir_op op)
+{
+	static const char *const names[] = {"<", ">", ">>", ">|", "<>", "<&", ">&", "<<", "<<<",
+					    "&>", "&>>"};
+	return (unsigned)op < HS_ARRAY_SIZE(names) ? names[op] : "?";
+}
+
+int hs_analysis_json(const struct hs_analysis *a, FILE *out)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} flags[] = {
+		{HS_CMD_F_READS_STATUS, "reads_status"},
+		{HS_CMD_F_READS_PID, "reads_pid"},
+		{HS_CMD_F_READS_OPTS, "reads_opts"},
+		{HS_CMD_F_READS_POSITIONAL, "reads_positional"},
+		{HS_CMD_F_READS_STDIN, "reads_stdin"},
+		{HS_CMD_F_BACKGROUND, "background"},
+		{HS_CMD_F_SUBSHELL, "subshell"},
+		{HS_CMD_F_CMDSUB, "cmdsub"},
+		{HS_CMD_F_NEGATED, "negated"},
+		{HS_CMD_F_EXPAND_ASSIGNS, "expand_assigns"},
+		{HS_CMD_F_READS_UNKNOWN, "reads_unknown"},
+		{HS_CMD_F_BASH, "bash"},
+		{HS_CMD_F_FD_ABOVE_2, "fd_above_2"},
+		{HS_CMD_F_ANNOUNCED, "announced"},
+		{HS_CMD_F_IN_FUNCTION, "in_function"},
+	};
+	static const char *const ops[] = {"", "&&", "||"};
+	fputs("{\"version\":2,\"refused\":", out);
+	if (a->refused) {
+		json_str(out, a->refused, strlen(a->refused));
+		fprintf(out, ",\"refused_line\":%u", a->refused_line);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"commands\":[", out);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct hs_cmd *c = &a->cmds[i];
+		fprintf(out, "%s\n{\"id\":%u,\"kind\":\"%s\",\"node\":%s", i ? "," : "", c->id,
+			hs_cmd_kind_name(c->kind),
+			(c->flags & HS_CMD_F_SPECULATE) ? "true" : "false");
+		fprintf(out, ",\"line\":%u,\"col\":%u,\"start\":%zu,\"end\":%zu", c->range.line,
+			c->range.col, c->range.start, c->range.end);
+		fputs(",\"text\":", out);
+		json_str(out, a->src + c->range.start, c->range.end - c->range.start);
+		if (c->name) {
+			fputs(",\"name\":", out);
+			json_str(out, c->name, strlen(c->name));
+		}
+		if (c->reason) {
+			fputs(",\"reason\":", out);
+			json_str(out, c->reason, strlen(c->reason));
+		}
+		fprintf(out, ",\"parent\":%u,\"role\":\"%s\"", c->parent, hs_cmd_role_name(c->role));
+		if (c->role == HS_ROLE_ARM)
+			fprintf(out, ",\"arm\":%u", c->arm);
+		fprintf(out, ",\"loop\":%u,\"func\":%u,\"end_id\":%u", c->loop, c->func, c->end_id);
+		if (c->andor_op > 0 && c->andor_op < 3)
+			fprintf(out, ",\"andor\":\"%s\"", ops[c->andor_op]);
+		json_strv(out, "vars", c->vars, c->n_vars);
+		json_strv(out, "assigns", c->assigns, c->n_assigns);
+		json_strv(out, "calls", c->calls, c->n_calls);
+		if (c->kind == HS_CMD_FOR && c->words)
+			json_strv(out, "words", c->words, c->n_words);
+		fputs(",\"redirs\":[", out);
+		for (size_t j = 0; j < c->n_redirs; j++) {
+			fprintf(out, "%s{\"fd\":%d,\"op\":\"%s\",\"target\":", j ? "," : "",
+				c->redirs[j].fd, redir_op_name(c->redirs[j].op));
+			json_str(out, c->redirs[j].target, strlen(c->redirs[j].target));
+			fputc('}', out);
+		}
+		fputs("],\"flags\":[", out);
+		int first = 1;
+		for (size_t j = 0; j < HS_ARRAY_SIZE(flags); j++)
+			if (c->flags & flags[j].flag) {
+				fprintf(out, "%s\"%s\"", first ? "" : ",", flags[j].name);
+				first = 0;
+			}
+		fputs("]}", out);
+	}
+	fputs("\n]}\n", out);
+	return ferror(out) ? -1 : 0;
+}

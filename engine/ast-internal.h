@@ -1,0 +1,32 @@
+/* Private to engine/: the arena that owns a tree's nodes, and helpers shared by parse.c and
+ * ast.c. */
+#ifndef HS_ENGINE_AST_INTERNAL_H
+#define HS_ENGINE_AST_INTERNAL_H
+
+#include <stddef.h>
+
+#include "engine/ast.h"
+
+struct hs_arena_chunk {
+	struct hs_arena_chunk *prev;
+	size_t size, used;
+	char data[];
+};
+
+struct hs_arena {
+	struct hs_arena_chunk *cur;
+};
+
+struct hs_arena_mark {
+	struct hs_arena_chunk *chunk;
+	size_t used;
+};
+
+/* Zeroed, 8-byte aligned memory that lives until hs_arena_free; NULL when out of memory. */
+void *hs_arena_alloc(struct hs_arena *a, size_t n);
+void hs_arena_free(struct hs_arena *a);
+struct hs_arena_mark hs_arena_mark(const struct hs_arena *a);
+/* Free everything allocated after the mark. */
+void hs_arena_release(struct hs_arena *a, struct hs_arena_mark m);
+
+#endif

@@ -1,0 +1,55 @@
+/* One speculative run: a shell command in its own overlay sandbox under the tracer.
+ * Internal to scheduler/; keeps spec.c free of the sandbox's and tracer's types. */
+#ifndef HS_SCHED_RUNNER_H
+#define HS_SCHED_RUNNER_H
+
+#include "lib/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hs_run_req {
+	char *const *argv;   /* shell -c SCRIPT arg0 args... */
+	char *const *envp;
+	const char *cwd;
+	int out_fd, err_fd;  /* where the run's fds 1 and 2 go (may be the same fd) */
+	int state_fd;        /* becomes the run's fd 9 (the post-state) */
+};
+
+struct hs_runner;
+
+/* Whether runs can work on this host; 0 with err saying why not. */
+int hs_runner_probe(struct hs_error *err);
+
+/* Start a run at idle priority. Returns NULL with err set. */
+struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error *err);
+
+/* The fds to poll for POLLIN (up to 2; -1 for none). */
+void hs_runner_fds(const struct hs_runner *r, int fds[2]);
+
+/* Handle pending events. Returns 1 once the run is over (process tree gone, trace final),
+ * 0 while it runs, -1 with err set on a failure (the run is then unusable). */
+int hs_runner_handle(struct hs_runner *r, struct hs_error *err);
+
+/* Shell-style exit status of a finished run. */
+int hs_runner_status(const struct hs_runner *r);
+
+/* Whether the run did nothing a sandbox cannot capture; *why names the first flag. */
+bool hs_runner_clean(struct hs_runner *r, const char **why);
+
+/* Whether every read stamp still matches the live file system; on a mismatch *path is the
+ * first stale path (owned by r). */
+bool hs_runner_reads_valid(struct hs_runner *r, const char **path);
+
+/* Whether the run read (or listed, or stat'ed) any of the given paths, or anything under a
+ * directory among them. */
+bool hs_runner_read_any(struct hs_runner *r, char *const *paths, size_t n);
+
+/* Merge the run's file effects into the live file system (program order is the caller's
+ * business). Returns 0, or -1 with err set. */
+int hs_runner_commit(struct hs_runner *r, struct hs_error *err);
+
+/* Kill the run if it still runs, remove its sandbox, free r. NULL is a no-op. */
+void hs_runner_free(struct hs_runner *r);
+
+#endif
