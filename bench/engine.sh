@@ -176,7 +176,7 @@ for name in "${workloads[@]}"; do
 	same_result dash hs || { ok=DIFFERENT; failed=1; }
 	reruns=n/a
 	if [ "$have_log" = 1 ] && [ -f "$B/hs.log" ]; then
-		reruns=$(grep -c -E '"(event|ev|type)": ?"re-?run"' "$B/hs.log")
+		reruns=$(grep -c -E '"event": ?"(re-?run|invalidate)"' "$B/hs.log")
 	fi
 	w0=-
 	if [ "$name" = overhead ]; then

@@ -79,7 +79,7 @@ simple() {
 # stmt DEPTH: one statement into S (compound forms only at depth 0/1).
 stmt() {
 	local depth=$1 body1 body2 c
-	rnd 20
+	rnd 32
 	if [ "$depth" -ge 2 ] || [ "$R" -lt 11 ]; then
 		simple
 		return
@@ -129,6 +129,64 @@ stmt() {
 	19)
 		simple; body1=$S
 		S="$body1; echo \"rc=\$?\""
+		;;
+	20)
+		file
+		word
+		S="case \$(head -n 1 $F 2>/dev/null) in $W*) echo case-$W;; '') echo case-empty;; *) sort $F | head -n 1;; esac"
+		;;
+	21)
+		dir
+		S="cd $DIR 2>/dev/null && { ls; cd - >/dev/null; } || echo no-$DIR"
+		;;
+	22)
+		simple; body1=$S
+		S="fn() { $body1; }; fn; fn >/dev/null"
+		;;
+	23)
+		file
+		S="if v=\$(grep -c fig $F 2>/dev/null); then echo \"figs \$v\"; else echo \"none \$v\"; fi"
+		;;
+	24)
+		file; local src=$F
+		S="sort $src 2>/dev/null | while read -r a b; do echo \"\$b|\$a\"; done"
+		;;
+	25)
+		simple; body1=$S
+		rnd 3
+		S="i=0; while [ \$i -lt $((R + 1)) ]; do i=\$((i + 1)); $body1; done"
+		;;
+	26)
+		file
+		S="{ echo start; cat $F 2>&1; echo end; } > group.out; wc -l < group.out"
+		;;
+	27)
+		word; local w1=$W
+		word
+		S="set -- $w1 $W \"\$@\"; echo \"\$# \$1\"; shift; echo \"\$*\""
+		;;
+	28)
+		file
+		S="IFS=:; for x in a:b:c; do echo \"\$x\" >> $F; done; unset IFS"
+		;;
+	29)
+		# A here-document body must follow its own line: only at the top level.
+		if [ "$depth" -gt 0 ]; then simple; return; fi
+		file
+		word
+		S="cat > $F <<EOT
+$W \$(echo sub)
+line two
+EOT"
+		;;
+	30)
+		simple; body1=$S
+		word
+		S="export VAR=$W\${VAR:-x}; sh -c 'echo \"var=\$VAR\"'; $body1"
+		;;
+	31)
+		file
+		S="! grep -q plum $F 2>/dev/null && echo no-plum-$F || echo plum-or-missing"
 		;;
 	esac
 }

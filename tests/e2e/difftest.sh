@@ -78,6 +78,29 @@ sed -i 's/^dash "\$@"/dash "$@" 2>\/dev\/null; echo b >\&2/' "$tmp/swap"
 out=$(HS=$tmp/swap "$dt" "$tmp/m.sh" 2>&1); rc=$?
 t_eq "merged output: a stream moved is caught" 1 "$rc"
 
+# Re-runs from the log: a fake hs that logs two re-runs (one "re-run", one "invalidate").
+cat >"$tmp/logging" <<'F'
+#!/bin/bash
+log=
+while [ "${1#--}" != "$1" ]; do [ "$1" = --log ] && log=$2; shift 2; done
+[ -n "$log" ] && printf '%s\n' '{"t_ms":1,"event":"start","node":1}' \
+	'{"t_ms":2,"event":"re-run","node":1}' '{"t_ms":3,"event":"invalidate","node":2}' >"$log"
+exec dash "$@"
+F
+chmod +x "$tmp/logging"
+out=$(HS=$tmp/logging "$dt" --expect-reruns 0 "$tmp/s.sh" 2>&1); rc=$?
+if [ "$rc" = 1 ] && printf '%s\n' "$out" | grep -q 'expected 0, hs logged 2'; then
+	t_pass "re-runs above # expect-reruns are caught"
+else
+	t_fail "re-runs above # expect-reruns are caught" "$out"
+fi
+out=$(HS=$tmp/logging "$dt" --expect-reruns 1-3 "$tmp/s.sh" 2>&1)
+t_eq "re-runs within a range pass" "same: $tmp/s.sh (re-runs: 2)" "$out"
+printf '# expect-reruns: 0\nenv echo x\n' >"$tmp/r.sh"
+out=$(HS=$tmp/logging "$dt" --hs-opts '--window 1' "$tmp/r.sh" 2>&1)
+t_eq "# expect-reruns is checked on the default window only" \
+	"same: $tmp/r.sh [hs --window 1] (re-runs: 2)" "$out"
+
 # The real hs passes the scripts' own relative path: messages naming $0 match.
 printf 'no_such_command_xyz\n' >"$tmp/msg.sh"
 out=$("$dt" "$tmp/msg.sh" 2>&1 | sed "s/ (re-runs: [0-9]*)$//")

@@ -2,6 +2,7 @@
 # Pins: appends (>>) from many commands to one file land in program order, although later
 # ones finish first.
 # setup: echo start > log
+# expect-reruns: 0-12
 sh -c 'sleep 0.20; echo 1' >> log
 sh -c 'sleep 0.15; echo 2' >> log
 sh -c 'sleep 0.10; echo 3' >> log

@@ -2,6 +2,7 @@
 # Pins: write-after-read on one file: an earlier reader sees the old content although a later
 # command (speculated, finishing first) overwrites the file.
 # setup: printf 'one\ntwo\nthree\n' > f
+# expect-reruns: 0-5
 sh -c 'sleep 0.3; cat f > copy'
 sed 's/o/0/g' f > f.new
 mv f.new f

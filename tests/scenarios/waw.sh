@@ -2,6 +2,7 @@
 # Pins: write-after-write on one file: the last writer in program order wins, even when it
 # finishes first; also an earlier, slower writer's side file still lands.
 # setup: echo original > f
+# expect-reruns: 0-4
 sh -c 'sleep 0.2; echo first > f; echo side > side1'
 sh -c 'echo second > f'
 cat f
