@@ -780,8 +780,10 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 		sigaddset(&set, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	/* vfork: the command's process needs no copy of init's memory; init sleeps until the
-	 * command has called execve (or exited), then goes on to wait for it. */
-	cmdpid = vfork();
+	 * command has called execve (or exited), then goes on to wait for it. With a pre-exec
+	 * hook, fork: the hook may wait for the caller (a tracer's handshake), which must see
+	 * "ready" first. */
+	cmdpid = c->cmd->pre_exec ? fork() : vfork();
 	if (cmdpid < 0)
 		child_fail(c->errfd, errno, "fork the command");
 	if (cmdpid == 0)

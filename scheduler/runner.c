@@ -1,66 +1,353 @@
-/* Speculative runs. Until the sandbox and the tracer are in this build, no run can start:
- * every node is answered "run" and the script runs exactly as under the plain shell. */
+/* Speculative runs: one overlay sandbox (sandbox/) per run, its command under the tracer
+ * (tracer/), started at idle priority. The run's stdin is a pipe nobody writes: a read of it
+ * gets EOF at once and is flagged by the tracer, so a node that reads stdin is never
+ * committed (the shell runs it and reads the real stdin). */
 #include "scheduler/runner.h"
 
+#include "engine/commit/commit.h"
+#include "lib/util.h"
+#include "sandbox/sandbox.h"
+#include "tracer/tracer.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* After this many setup failures in a row, stop trying: the host cannot run them. */
+#define MAX_SETUP_FAILURES 3
+
+struct hs_runner {
+	struct hs_sandbox *sb;
+	struct hs_tracer *t;
+	pid_t pid;
+	int waitfd;
+	int state_fd;   /* the caller's, not owned: becomes the command's fd 9 */
+	int status;
+	bool sb_done, tr_done;
+	char missing[4096];
+};
+
+static unsigned setup_failures;
+
+/* A small /proc or /sys file as a string, or NULL. */
+static char *read_small(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	char *s = hs_read_all(fd, NULL);
+	close(fd);
+	return s;
+}
 
 int hs_runner_probe(struct hs_error *err)
 {
-	return hs_error_set(err, ENOSYS, "the sandbox and the tracer are not in this build") + 1;
+	struct hs_tracer_opts to = HS_TRACER_OPTS_INIT;
+	struct hs_tracer *t;
+	struct stat sb;
+
+	if (stat("/proc/self/ns/pid", &sb) < 0 || stat("/proc/self/ns/mnt", &sb) < 0)
+		return hs_error_set(err, ENOTSUP, "no namespaces on this host") + 1;
+	if (geteuid() != 0) {
+		/* Debian's switch, and the generic limit. */
+		_cleanup_free_ char *v = read_small("/proc/sys/kernel/unprivileged_userns_clone");
+		_cleanup_free_ char *m = read_small("/proc/sys/user/max_user_namespaces");
+		if ((v && atoi(v) == 0) || (m && atoi(m) == 0))
+			return hs_error_set(err, EPERM, "unprivileged user namespaces are disabled") + 1;
+	}
+	_cleanup_free_ char *fs = read_small("/proc/filesystems");
+	if (fs && !strstr(fs, "\toverlay\n"))
+		return hs_error_set(err, ENOTSUP, "no overlayfs in this kernel") + 1;
+	t = hs_tracer_new(&to, err);
+	if (!t)
+		return 0;
+	hs_tracer_free(t);
+	return 1;
+}
+
+/* In the run's command process, right before execve: the post-state fd as fd 9, then the
+ * tracer's filter. */
+struct hook_arg {
+	int state_fd;
+	struct hs_tracer *t;
+};
+
+static int pre_exec(void *arg)
+{
+	struct hook_arg *h = arg;
+
+	if (h->state_fd == 9) {
+		if (fcntl(9, F_SETFD, 0) < 0)
+			return -1;
+	} else if (dup2(h->state_fd, 9) < 0) {
+		return -1;
+	}
+	return hs_tracer_child_install(h->t);
 }
 
 struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error *err)
 {
-	(void)req;
-	hs_error_set(err, ENOSYS, "speculative runs are not in this build");
+	struct hs_tracer_opts to = HS_TRACER_OPTS_INIT;
+	struct hs_sandbox_options so = {0};
+	struct hs_sandbox_cmd cmd = HS_SANDBOX_CMD_INIT;
+	struct hs_runner *r;
+	int in[2] = {-1, -1};
+
+	if (setup_failures >= MAX_SETUP_FAILURES) {
+		hs_error_set(err, ENOTSUP, "speculative runs failed to start %u times",
+			     setup_failures);
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		hs_error_set(err, ENOMEM, "runner");
+		return NULL;
+	}
+	r->waitfd = -1;
+	r->pid = -1;
+	r->state_fd = req->state_fd;
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		hs_error_errno(err, "runner: pipe");
+		goto fail;
+	}
+	close(in[1]);
+	in[1] = -1;
+	to.stdin_fd = in[0];
+	r->t = hs_tracer_new(&to, err);
+	if (!r->t)
+		goto fail;
+	r->sb = hs_sandbox_new(&so, err);
+	if (!r->sb)
+		goto fail;
+	struct hook_arg hook = {req->state_fd, r->t};
+	cmd.argv = req->argv;
+	cmd.envp = req->envp;
+	cmd.cwd = req->cwd;
+	cmd.fds[0] = in[0];
+	cmd.fds[1] = req->out_fd;
+	cmd.fds[2] = req->err_fd;
+	cmd.flags = HS_SANDBOX_IDLE;
+	cmd.pre_exec = pre_exec;
+	cmd.pre_exec_arg = &hook;
+	if (hs_sandbox_spawn(r->sb, &cmd, &r->pid, &r->waitfd, err) < 0) {
+		r->pid = -1;
+		goto fail;
+	}
+	close(in[0]);
+	in[0] = -1;
+	if (hs_tracer_attach(r->t, 0, err) < 0)
+		goto fail;
+	setup_failures = 0;
+	return r;
+fail:
+	if (in[0] >= 0)
+		close(in[0]);
+	setup_failures++;
+	hs_runner_free(r);
 	return NULL;
 }
 
 void hs_runner_fds(const struct hs_runner *r, int fds[2])
 {
-	(void)r;
-	fds[0] = fds[1] = -1;
+	fds[0] = r->tr_done ? -1 : hs_tracer_fd(r->t);
+	fds[1] = r->sb_done ? -1 : r->waitfd;
 }
 
 int hs_runner_handle(struct hs_runner *r, struct hs_error *err)
 {
-	(void)r;
-	return hs_error_set(err, ENOSYS, "no runs");
+	if (!r->tr_done) {
+		int rc = hs_tracer_handle(r->t, err);
+		if (rc < 0)
+			return -1;
+		r->tr_done = rc == 1;
+	}
+	if (!r->sb_done) {
+		struct pollfd p = {r->waitfd, POLLIN, 0};
+		if (poll(&p, 1, 0) > 0) {
+			r->status = hs_sandbox_wait(r->pid, r->waitfd, err);
+			r->waitfd = -1;
+			r->sb_done = true;
+			if (r->status < 0)
+				return -1;
+		}
+	}
+	return r->tr_done && r->sb_done;
 }
 
 int hs_runner_status(const struct hs_runner *r)
 {
-	(void)r;
-	return 255;
+	return r->status;
+}
+
+/* Paths whose stamps say nothing about what earlier nodes commit (kernel views, devices). */
+static bool virtual_path(const char *p)
+{
+	static const char *const roots[] = {"/proc", "/sys", "/dev"};
+	for (size_t i = 0; i < HS_ARRAY_SIZE(roots); i++) {
+		size_t n = strlen(roots[i]);
+		if (strncmp(p, roots[i], n) == 0 && (p[n] == '/' || p[n] == '\0'))
+			return true;
+	}
+	return false;
 }
 
 bool hs_runner_clean(struct hs_runner *r, const char **why)
 {
-	(void)r;
-	*why = "no runs in this build";
-	return false;
+	const struct hs_tracer_flag *f;
+	const struct hs_tracer_read *rd;
+
+	if (!hs_tracer_can_speculate(r->t)) {
+		*why = hs_tracer_flags(r->t, &f) ? hs_tracer_flag_name(f[0].kind) : "flagged";
+		return false;
+	}
+	/* A run sees only its own pid namespace: what lists processes would differ. */
+	size_t n = hs_tracer_reads(r->t, &rd);
+	for (size_t i = 0; i < n; i++) {
+		if ((rd[i].kinds & HS_TRACER_LIST) && strcmp(rd[i].path, "/proc") == 0) {
+			*why = "listed processes";
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether the live object at path still has the stamp a read recorded. Stamps taken through
+ * the run's overlay carry the overlay's device (and, for directories, its inode numbers): the
+ * identity is compared only when the devices agree; type, size and both times always. */
+static bool stamp_live(const struct hs_tracer_read *rd)
+{
+	const struct hs_tracer_stamp *s = &rd->stamp;
+	struct stat sb;
+
+	if (lstat(rd->path, &sb) < 0)
+		return s->absent && (errno == ENOENT || errno == ENOTDIR);
+	if (s->absent)
+		return false;
+	/* A directory only looked up or stat'ed (a cwd, a path component, `test -d`): its
+	 * entries and times changing is no conflict (DESIGN.md §3: listed directories only). A
+	 * command that prints a directory's mtime is the case this misses. */
+	if (S_ISDIR(sb.st_mode) && !(rd->kinds & (HS_TRACER_LIST | HS_TRACER_READ)))
+		return s->mode == sb.st_mode;
+	if (s->mode != sb.st_mode || s->mtime.tv_sec != sb.st_mtim.tv_sec ||
+	    s->mtime.tv_nsec != sb.st_mtim.tv_nsec || s->ctime.tv_sec != sb.st_ctim.tv_sec ||
+	    s->ctime.tv_nsec != sb.st_ctim.tv_nsec)
+		return false;
+	/* A directory's size (ext4: its blocks) says nothing its mtime does not. */
+	if (!S_ISDIR(sb.st_mode) && s->size != sb.st_size)
+		return false;
+	if (s->dev == sb.st_dev && s->ino != sb.st_ino)
+		return false;
+	return true;
+}
+
+static int cmp_write(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct hs_tracer_write *)elem)->path);
+}
+
+/* Whether the run created path itself (its writes are sorted by path). */
+static bool created_by_run(const struct hs_tracer_write *wr, size_t nw, const char *path)
+{
+	const struct hs_tracer_write *w = bsearch(path, wr, nw, sizeof(*wr), cmp_write);
+	return w && (w->kinds & HS_TRACER_CREATE);
+}
+
+/* Every directory the run wrote into, and did not create itself, must still be a directory:
+ * the tracer does not record the lookups of a path's parents, and an earlier node may have
+ * removed one (`rm -r d` before `cmd > d/f`). Returns the first missing one in buf. */
+static bool parents_live(const struct hs_tracer_write *wr, size_t nw, char *buf, size_t len)
+{
+	struct stat sb;
+
+	for (size_t i = 0; i < nw; i++) {
+		if (virtual_path(wr[i].path) || strlen(wr[i].path) >= len)
+			continue;
+		strcpy(buf, wr[i].path);
+		for (char *slash = strrchr(buf, '/'); slash && slash > buf; slash = strrchr(buf, '/')) {
+			*slash = '\0';
+			if (created_by_run(wr, nw, buf))
+				continue;
+			if (lstat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode))
+				return false;
+			break; /* it exists: so do its parents */
+		}
+	}
+	return true;
 }
 
 bool hs_runner_reads_valid(struct hs_runner *r, const char **path)
 {
-	(void)r;
+	const struct hs_tracer_read *rd;
+	const struct hs_tracer_write *wr;
+	size_t n = hs_tracer_reads(r->t, &rd);
+	size_t nw = hs_tracer_writes(r->t, &wr);
+
 	*path = NULL;
-	return false;
+	if (!parents_live(wr, nw, r->missing, sizeof(r->missing))) {
+		*path = r->missing;
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* The run's own writes are in its sandbox; what it read first is what matters. */
+		if ((rd[i].kinds & HS_TRACER_AFTER_WRITE) || virtual_path(rd[i].path))
+			continue;
+		if (!stamp_live(&rd[i])) {
+			*path = rd[i].path;
+			return false;
+		}
+	}
+	return true;
 }
 
-bool hs_runner_read_any(struct hs_runner *r, char *const *paths, size_t n)
+bool hs_runner_read_any(struct hs_runner *r, char *const *paths, size_t np)
 {
-	(void)r, (void)paths, (void)n;
-	return true;
+	const struct hs_tracer_read *rd;
+	size_t n = hs_tracer_reads(r->t, &rd);
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < np; k++) {
+			size_t l = strlen(paths[k]);
+			while (l > 1 && paths[k][l - 1] == '/')
+				l--;
+			if (strncmp(rd[i].path, paths[k], l) == 0 &&
+			    (rd[i].path[l] == '\0' || rd[i].path[l] == '/' || l == 1))
+				return true;
+		}
+	}
+	return false;
 }
 
 int hs_runner_commit(struct hs_runner *r, struct hs_error *err)
 {
-	(void)r;
-	return hs_error_set(err, ENOSYS, "no runs");
+	const struct hs_commit_layer *layers;
+	size_t n = hs_sandbox_layers(r->sb, &layers);
+
+	if (hs_commit_apply(layers, n, NULL, 0, err) < 0)
+		return -1;
+	struct hs_error e2 = HS_ERROR_INIT;
+	if (hs_sandbox_destroy(r->sb, &e2) < 0)
+		hs_warn("removing a committed sandbox: %s", e2.msg);
+	r->sb = NULL;
+	return 0;
 }
 
 void hs_runner_free(struct hs_runner *r)
 {
-	(void)r;
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (!r)
+		return;
+	if (r->pid > 0 && !r->sb_done) {
+		kill(r->pid, SIGKILL);
+		hs_sandbox_wait(r->pid, r->waitfd, &err);
+	}
+	hs_tracer_free(r->t);
+	if (r->sb && hs_sandbox_destroy(r->sb, &err) < 0)
+		hs_warn("removing a sandbox: %s", err.msg);
+	free(r);
 }

@@ -141,6 +141,19 @@ bool hs_shstate_matches(const struct hs_shstate *pred, const struct hs_shstate *
 		*why = "variables";
 		return false;
 	}
+	/* The options a run is started with (set -eufCa) and the umask. */
+	for (const char *o = "eufCa"; *o; o++) {
+		bool a = pred->opts && strchr(pred->opts, *o);
+		bool b = real->opts && strchr(real->opts, *o);
+		if (a != b) {
+			*why = "shell options";
+			return false;
+		}
+	}
+	if (strcmp(pred->umask ? pred->umask : "", real->umask ? real->umask : "") != 0) {
+		*why = "umask";
+		return false;
+	}
 	return true;
 }
 

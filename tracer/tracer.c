@@ -41,10 +41,11 @@ struct hs_tracer *hs_tracer_new(const struct hs_tracer_opts *opts, struct hs_err
 		goto fail;
 	}
 	/* The child reads the handshake after its filter is in place, and reads of fd 0 are
-	 * trapped: keep the sockets off 0-2 (a caller with closed std fds). */
+	 * trapped: keep the sockets off 0-2 (a caller with closed std fds), and off 3-9, the
+	 * fds a caller's pre-exec hook may set up for a shell. */
 	for (int i = 0; i < 2; i++)
-		if (t->sock[i] <= 2) {
-			int fd = fcntl(t->sock[i], F_DUPFD_CLOEXEC, 3);
+		if (t->sock[i] <= 9) {
+			int fd = fcntl(t->sock[i], F_DUPFD_CLOEXEC, 10);
 			if (fd < 0) {
 				hs_error_errno(err, "tracer: dup");
 				goto fail;
@@ -52,6 +53,13 @@ struct hs_tracer *hs_tracer_new(const struct hs_tracer_opts *opts, struct hs_err
 			close(t->sock[i]);
 			t->sock[i] = fd;
 		}
+	/* The child's pid as this process sees it comes with the handshake (SCM_CREDENTIALS),
+	 * for a child in another pid namespace whose pid the caller does not know. */
+	int on = 1;
+	if (setsockopt(t->sock[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+		hs_error_errno(err, "tracer: SO_PASSCRED");
+		goto fail;
+	}
 	t->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (t->root_fd < 0) {
 		hs_error_errno(err, "tracer: open /");
@@ -175,15 +183,31 @@ int hs_tracer_attach(struct hs_tracer *t, pid_t child, struct hs_error *err)
 	struct hs_msg m;
 	ssize_t n;
 
-	t->child = child;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} cm;
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm,
+			    .msg_controllen = sizeof(cm)};
+
 	hs_closep(&t->sock[1]);
 	t->sock[1] = -1;
 	do
-		n = read(t->sock[0], &m, sizeof(m));
+		n = recvmsg(t->sock[0], &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n != sizeof(m))
 		return hs_error_set(err, n < 0 ? errno : EPIPE,
 				    "tracer: child %d died before installing the filter", child);
+	if (child <= 0) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		struct ucred uc;
+		if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
+			return hs_error_set(err, EPROTO, "tracer: handshake without credentials");
+		memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+		child = uc.pid;
+	}
+	t->child = child;
 	if (m.kind == MSG_ERROR)
 		return hs_error_set(err, m.err, "tracer: installing the seccomp filter");
 	if (m.kind == MSG_NOTIF) {

@@ -140,8 +140,10 @@ void hs_tracer_free(struct hs_tracer *t);
 int hs_tracer_child_install(void *tracer);
 
 /* Parent side: wait for the child's handshake and start tracing it (pid as the caller sees
- * it). Call after fork, while the child is in hs_tracer_child_install. Returns 0, or -1 with
- * err set (the child then gets an error from hs_tracer_child_install, or is killed). */
+ * it; 0: the pid the handshake's credentials carry, for a child in a pid namespace, e.g. a
+ * sandbox's command). Call after fork, while the child is in hs_tracer_child_install.
+ * Returns 0, or -1 with err set (the child then gets an error from hs_tracer_child_install,
+ * or is killed). */
 int hs_tracer_attach(struct hs_tracer *t, pid_t child, struct hs_error *err);
 
 /* The fd to poll for POLLIN (events pending, or the tree is done). */
