@@ -216,6 +216,53 @@ static unsigned announced_loop(const struct hs_analysis *a, unsigned loop)
 	return 0;
 }
 
+/* At most this many assignments before a node are replayed in its speculative runs. */
+#define MAX_PRELUDE 16
+
+/* The plain assignments (HS_CMD_ASSIGN, one line, not in an and-or list) that come before
+ * entry c in its block: the block of c's innermost announced loop, or the top level. A
+ * speculative run replays them, so `name=${f#dir/}` in a loop body before a node needs no
+ * prediction. Returns a malloc'd "a=1; b=2; " or NULL. */
+static char *node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, unsigned loop)
+{
+	const struct hs_cmd *anc = c;
+	const struct hs_cmd *pick[MAX_PRELUDE];
+	size_t n = 0, len = 1;
+
+	while (anc->parent != loop) {
+		anc = hs_analysis_cmd(a, anc->parent);
+		if (!anc)
+			return NULL;
+	}
+	for (unsigned id = anc->id - 1; id >= 1 && n < MAX_PRELUDE; id--) {
+		const struct hs_cmd *p = hs_analysis_cmd(a, id);
+		if (!p || p->parent != loop || p->kind != HS_CMD_ASSIGN ||
+		    p->andor_op != HS_ANDOR_FIRST)
+			continue;
+		const struct hs_cmd *next = hs_analysis_cmd(a, p->end_id + 1);
+		if (next && next->parent == loop && next->andor_op != HS_ANDOR_FIRST)
+			continue;
+		if (memchr(a->src + p->range.start, '\n', p->range.end - p->range.start))
+			continue;
+		pick[n++] = p;
+		len += p->range.end - p->range.start + 2;
+	}
+	if (!n)
+		return NULL;
+	char *out = malloc(len), *w = out;
+	if (!out)
+		hs_die(2, "out of memory");
+	while (n--) {
+		size_t l = pick[n]->range.end - pick[n]->range.start;
+		memcpy(w, a->src + pick[n]->range.start, l);
+		w += l;
+		*w++ = ';';
+		*w++ = ' ';
+	}
+	*w = '\0';
+	return out;
+}
+
 /* The scheduler's node and loop tables from the rewriter's analysis. Nodes the scheduler
  * cannot speculate on correctly (function calls, fds above 2, background, unknown reads,
  * assignments other than x=$(cmd)) are marked NOSPEC: the shell runs them. */
@@ -249,6 +296,8 @@ static void build_tables(const struct hs_rewrite *rw, struct hs_sched_config *cf
 		n->loop = loop ? (int)loop : -1;
 		n->reads = (const char **)c->vars;
 		n->nreads = c->n_vars;
+		if (!(c->flags & HS_CMD_F_IN_FUNCTION))
+			n->prelude = node_prelude(a, c, loop);
 		if (c->kind == HS_CMD_ASSIGN_SUBST) {
 			n->writes = (const char **)c->assigns;
 			n->nwrites = c->n_assigns;

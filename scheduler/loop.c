@@ -220,8 +220,14 @@ int hs_sched_run(const struct hs_sched_config *cfg, struct hs_error *err)
 			hs_error_errno(err, "epoll_wait");
 			break;
 		}
+		/* The predicted sequence changes only with the shell's messages and with runs
+		 * that end, not with each traced syscall of a run. */
+		bool resched = false;
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64;
+
+			if (tag < HS_TAG_SPEC)
+				resched = true;
 
 			if (tag == HS_TAG_SOCK) {
 				if (s.sock >= 0 && on_socket(&s) < 0) {
@@ -237,10 +243,11 @@ int hs_sched_run(const struct hs_sched_config *cfg, struct hs_error *err)
 				if (waitpid(s.shell_pid, &status, WNOHANG) == s.shell_pid)
 					goto out;
 			} else {
-				hs_spec_on_event(&s, tag, evs[i].events);
+				resched |= hs_spec_on_event(&s, tag, evs[i].events);
 			}
 		}
-		hs_spec_schedule(&s);
+		if (resched)
+			hs_spec_schedule(&s);
 	}
 out:
 	hs_spec_cleanup(&s);

@@ -39,8 +39,9 @@ int hs_sched_reply(struct sched *s, const char *line);
 int hs_spec_init(struct sched *s, struct hs_error *err);
 /* Handle one message; may take ownership of parts of m (they are then NULL in m). */
 void hs_spec_on_message(struct sched *s, struct hs_msg *m);
-void hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events);
-/* Start speculative runs up to the window; called after each batch of events. */
+bool hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events);
+/* Start speculative runs up to the window; called after a batch of events with a message
+ * from the shell or a run that ended. Returns from hs_spec_on_event: whether a run ended. */
 void hs_spec_schedule(struct sched *s);
 /* Kill and remove every speculative run. */
 void hs_spec_cleanup(struct sched *s);

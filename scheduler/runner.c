@@ -1,7 +1,8 @@
 /* Speculative runs: one overlay sandbox (sandbox/) per run, its command under the tracer
- * (tracer/), started at idle priority. The run's stdin is a pipe nobody writes: a read of it
- * gets EOF at once and is flagged by the tracer, so a node that reads stdin is never
- * committed (the shell runs it and reads the real stdin). */
+ * (tracer/), started at idle priority. The run's stdin is a pipe holding one byte, with no
+ * writer: a node that reads its stdin takes the byte (then sees EOF), which the runner sees
+ * afterwards, so such a run is never committed (the shell runs it on the real stdin). This
+ * costs nothing per read, where trapping reads of fd 0 would stop every pipeline stage. */
 #include "scheduler/runner.h"
 
 #include "engine/commit/commit.h"
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@ struct hs_runner {
 	pid_t pid;
 	int waitfd;
 	int state_fd;   /* the caller's, not owned: becomes the command's fd 9 */
+	int stdin_fd;   /* read end of the run's stdin pipe: its byte gone = stdin was read */
 	int status;
 	bool sb_done, tr_done;
 	char missing[4096];
@@ -80,7 +83,17 @@ struct hook_arg {
 static int pre_exec(void *arg)
 {
 	struct hook_arg *h = arg;
+	sigset_t set;
 
+	/* The signals the scheduler blocks for itself (loop.c), unblocked as for the shell:
+	 * a blocked SIGPIPE would turn `sort | head` into write errors. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (h->state_fd == 9) {
 		if (fcntl(9, F_SETFD, 0) < 0)
 			return -1;
@@ -110,14 +123,19 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	}
 	r->waitfd = -1;
 	r->pid = -1;
+	r->stdin_fd = -1;
 	r->state_fd = req->state_fd;
 	if (pipe2(in, O_CLOEXEC) < 0) {
 		hs_error_errno(err, "runner: pipe");
 		goto fail;
 	}
+	if (write(in[1], "", 1) != 1) {
+		hs_error_errno(err, "runner: pipe");
+		close(in[1]);
+		goto fail;
+	}
 	close(in[1]);
 	in[1] = -1;
-	to.stdin_fd = in[0];
 	r->t = hs_tracer_new(&to, err);
 	if (!r->t)
 		goto fail;
@@ -138,7 +156,7 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 		r->pid = -1;
 		goto fail;
 	}
-	close(in[0]);
+	r->stdin_fd = in[0];
 	in[0] = -1;
 	if (hs_tracer_attach(r->t, 0, err) < 0)
 		goto fail;
@@ -154,7 +172,9 @@ fail:
 
 void hs_runner_fds(const struct hs_runner *r, int fds[2])
 {
-	fds[0] = r->tr_done ? -1 : hs_tracer_fd(r->t);
+	/* The listener stays open (and, hung up, readable) until hs_runner_free: the caller
+	 * must stop watching it once the run is over. */
+	fds[0] = hs_tracer_fd(r->t);
 	fds[1] = r->sb_done ? -1 : r->waitfd;
 }
 
@@ -203,6 +223,11 @@ bool hs_runner_clean(struct hs_runner *r, const char **why)
 
 	if (!hs_tracer_can_speculate(r->t)) {
 		*why = hs_tracer_flags(r->t, &f) ? hs_tracer_flag_name(f[0].kind) : "flagged";
+		return false;
+	}
+	int left = 0;
+	if (ioctl(r->stdin_fd, FIONREAD, &left) < 0 || left != 1) {
+		*why = "read stdin";
 		return false;
 	}
 	/* A run sees only its own pid namespace: what lists processes would differ. */
@@ -347,6 +372,8 @@ void hs_runner_free(struct hs_runner *r)
 		hs_sandbox_wait(r->pid, r->waitfd, &err);
 	}
 	hs_tracer_free(r->t);
+	if (r->stdin_fd >= 0)
+		close(r->stdin_fd);
 	if (r->sb && hs_sandbox_destroy(r->sb, &err) < 0)
 		hs_warn("removing a sandbox: %s", err.msg);
 	free(r);

@@ -32,6 +32,10 @@ struct hs_sched_node {
 	const char **writes;  /* variables the text assigns in the shell (x=$(cmd)) */
 	size_t nwrites;
 	unsigned flags;       /* HS_SCHED_NODE_* */
+	/* Plain assignments (no command substitution) that come before the node in its block
+	 * ("name=${f#dir/}; "), run before it in a speculative run, or NULL. Their values are
+	 * not predicted: the run reports the values it saw, and those are validated. */
+	const char *prelude;
 };
 
 /* One for-loop of the script. */

@@ -545,6 +545,21 @@ static char *build_script(const struct hs_sched_node *node, const struct hs_shst
 		sb_add(&b, opts);
 		sb_add(&b, "; ");
 	}
+	/* The assignments before the node, then the values the node will see: they replace
+	 * the predicted ones (job_read_post) and are what validation compares. */
+	if (node->prelude)
+		sb_add(&b, node->prelude);
+	sb_add(&b, "printf '%s\\0' x");
+	for (size_t i = 0; i < node->nreads; i++) {
+		if (!valid_name(node->reads[i]))
+			continue;
+		sb_add(&b, " \"${");
+		sb_add(&b, node->reads[i]);
+		sb_add(&b, "+1}\" \"${");
+		sb_add(&b, node->reads[i]);
+		sb_add(&b, "-}\"");
+	}
+	sb_add(&b, " >&9; ");
 	for (unsigned l = 1; l < node->line; l++)
 		sb_add(&b, "\n");
 	sb_add(&b, "{ ");
@@ -669,15 +684,37 @@ static void job_read_post(struct job *j)
 	if (lseek(j->state_fd, 0, SEEK_SET) < 0 || !(buf = hs_read_all(j->state_fd, &len)))
 		return;
 	const char *p = buf, *end = buf + len;
-	const char *f[2 + 2 * 64];
-	size_t nf = 0;
-	while (p < end && nf < HS_ARRAY_SIZE(f)) {
+	const char *fields[1 + 2 * 64 + 2 + 2 * 64];
+	const char **f = fields;
+	size_t nf = 0, nseen = 0;
+	while (p < end && nf < HS_ARRAY_SIZE(fields)) {
 		const char *nul = memchr(p, '\0', (size_t)(end - p));
 		if (!nul)
 			break;
-		f[nf++] = p;
+		fields[nf++] = p;
 		p = nul + 1;
 	}
+	/* First "x" and (set, value) per read variable, as the run saw them: they become the
+	 * prediction that validation checks. */
+	for (size_t i = 0; i < j->node->nreads; i++)
+		if (valid_name(j->node->reads[i]))
+			nseen++;
+	if (nf < 1 + 2 * nseen || strcmp(fields[0], "x") != 0) {
+		free(buf);
+		return;
+	}
+	for (size_t i = 0, k = 1; i < j->node->nreads; i++) {
+		if (!valid_name(j->node->reads[i]))
+			continue;
+		if (hs_shstate_setvar(&j->pred, j->node->reads[i],
+				      fields[k][0] == '1' ? fields[k + 1] : NULL) < 0) {
+			free(buf);
+			return;
+		}
+		k += 2;
+	}
+	f += 1 + 2 * nseen;
+	nf -= 1 + 2 * nseen;
 	if (nf == 2 + 2 * j->node->nwrites) {
 		j->status = atoi(f[0]);
 		j->post.pwd = strdup(f[1]);
@@ -1131,7 +1168,7 @@ void hs_spec_on_message(struct sched *s, struct hs_msg *m)
 	}
 }
 
-void hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events)
+bool hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events)
 {
 	struct spec_state *sp = s->spec;
 	struct job *j;
@@ -1142,10 +1179,10 @@ void hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events)
 		if (j->tag == tag)
 			break;
 	if (!j || j->state != JOB_RUNNING)
-		return;
+		return false;
 	int r = hs_runner_handle(j->r, &err);
 	if (r == 0)
-		return;
+		return false;
 	if (r < 0) {
 		job_stop_watch(s, j);
 		if (sp->running > 0)
@@ -1165,6 +1202,7 @@ void hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events)
 		answer(s, j, &m);
 		hs_msg_release(&m);
 	}
+	return true;
 }
 
 static char *find_in_path(const char *name)

@@ -22,6 +22,8 @@ int hs_shstate_copy(struct hs_shstate *dst, const struct hs_shstate *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->pwd = xstrdup(src->pwd, &failed);
 	dst->exports = xstrdup(src->exports, &failed);
+	dst->opts = xstrdup(src->opts, &failed);
+	dst->umask = xstrdup(src->umask, &failed);
 	dst->pos = calloc(src->npos + 1, sizeof(char *));
 	dst->vars = calloc(src->nvars + 1, sizeof(struct hs_var));
 	if (!dst->pos || !dst->vars)

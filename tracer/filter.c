@@ -63,7 +63,8 @@ static const int stdin_readers[] = {0 /* read */, 17 /* pread64 */, 19 /* readv 
 #define FS_IOC32_SETFLAGS_ 0x40046602u
 #define FS_IOC_FSSETXATTR_ 0x401c5820u
 
-static int build(uint32_t action, struct hs_filter_prog *out, struct hs_error *err)
+static int build(uint32_t action, bool stdin_rules, struct hs_filter_prog *out,
+		 struct hs_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc;
@@ -86,13 +87,17 @@ static int build(uint32_t action, struct hs_filter_prog *out, struct hs_error *e
 		TRY(seccomp_rule_add(ctx, action, trapped[i], 0), "rule");
 	for (int nr = HS_NR_KNOWN_MAX + 1; nr <= HS_NR_PROBE_MAX; nr++)
 		TRY(seccomp_rule_add(ctx, action, nr, 0), "unknown-number rule");
-	for (size_t i = 0; i < HS_ARRAY_SIZE(stdin_readers); i++)
+	/* Without a stdin to watch, reads of fd 0 run free: in a pipeline every stage reads
+	 * its fd 0 in small chunks, and trapping each read is most of the cost. */
+	for (size_t i = 0; stdin_rules && i < HS_ARRAY_SIZE(stdin_readers); i++)
 		TRY(seccomp_rule_add(ctx, action, stdin_readers[i], 1,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0)),
 		    "stdin rule");
 	/* sendfile(out, in, ...): the input is the second argument. */
-	TRY(seccomp_rule_add(ctx, action, 40, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0)),
-	    "sendfile rule");
+	if (stdin_rules)
+		TRY(seccomp_rule_add(ctx, action, 40, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, 0)),
+		    "sendfile rule");
 	/* socket(): AF_UNIX runs free; anything else (upper garbage included) is checked. */
 	TRY(seccomp_rule_add(ctx, action, 41, 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)), "socket rule");
 	/* sendto() with a destination address. */
@@ -135,20 +140,22 @@ static int build(uint32_t action, struct hs_filter_prog *out, struct hs_error *e
 #undef TRY
 }
 
-static struct hs_filter_prog prog_notif, prog_trace;
+static struct hs_filter_prog prog_notif, prog_notif_nostdin, prog_trace;
 static struct hs_error build_err;
 static int build_rc;
 static pthread_once_t build_once = PTHREAD_ONCE_INIT;
 
 static void build_all(void)
 {
-	build_rc = build(SCMP_ACT_NOTIFY, &prog_notif, &build_err);
+	build_rc = build(SCMP_ACT_NOTIFY, true, &prog_notif, &build_err);
 	if (build_rc == 0)
-		build_rc = build(SCMP_ACT_TRACE(1), &prog_trace, &build_err);
+		build_rc = build(SCMP_ACT_NOTIFY, false, &prog_notif_nostdin, &build_err);
+	if (build_rc == 0)
+		build_rc = build(SCMP_ACT_TRACE(1), true, &prog_trace, &build_err);
 }
 
 int hs_tracer_filters(const struct hs_filter_prog **notif, const struct hs_filter_prog **trace,
-		      struct hs_error *err)
+		      bool stdin_rules, struct hs_error *err)
 {
 	pthread_once(&build_once, build_all);
 	if (build_rc < 0) {
@@ -156,7 +163,7 @@ int hs_tracer_filters(const struct hs_filter_prog **notif, const struct hs_filte
 			*err = build_err;
 		return -1;
 	}
-	*notif = &prog_notif;
+	*notif = stdin_rules ? &prog_notif : &prog_notif_nostdin;
 	*trace = &prog_trace;
 	return 0;
 }

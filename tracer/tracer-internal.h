@@ -127,9 +127,10 @@ struct hs_tracer {
 	bool sorted;
 };
 
-/* filter.c: the two programs (RET_USER_NOTIF and RET_TRACE); built once, never freed. */
+/* filter.c: the programs (RET_USER_NOTIF with or without the fd-0 read rules, RET_TRACE);
+ * built once, never freed. */
 int hs_tracer_filters(const struct hs_filter_prog **notif, const struct hs_filter_prog **trace,
-		      struct hs_error *err);
+		      bool stdin_rules, struct hs_error *err);
 
 /* record.c */
 void hs_rec_read(struct hs_tracer *t, const char *path, size_t len, unsigned kinds,

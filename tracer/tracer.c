@@ -34,7 +34,7 @@ struct hs_tracer *hs_tracer_new(const struct hs_tracer_opts *opts, struct hs_err
 	t->opts = *opts;
 	t->sock[0] = t->sock[1] = t->listener = t->event_fd = t->root_fd = -1;
 	t->root_status = -1;
-	if (hs_tracer_filters(&t->prog_notif, &t->prog_trace, err) < 0)
+	if (hs_tracer_filters(&t->prog_notif, &t->prog_trace, opts->stdin_fd >= 0, err) < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, t->sock) < 0) {
 		hs_error_errno(err, "tracer: socketpair");

@@ -55,7 +55,9 @@ struct hs_tracer_opts {
 	/* Let network attempts proceed (they are still recorded as flags). */
 	bool allow_net;
 	/* An fd of the caller whose open file counts as "the caller's stdin": a read of the
-	 * tree's fd 0 while it is that file, or an open that reaches it, is flagged. -1: none. */
+	 * tree's fd 0 while it is that file, or an open that reaches it, is flagged. -1: none,
+	 * and reads of fd 0 are not trapped at all (the notif backend's filter has no rule for
+	 * them: pipelines run at full speed). */
 	int stdin_fd;
 };
 
