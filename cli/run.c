@@ -223,7 +223,8 @@ static unsigned announced_loop(const struct hs_analysis *a, unsigned loop)
  * entry c in its block: the block of c's innermost announced loop, or the top level. A
  * speculative run replays them, so `name=${f#dir/}` in a loop body before a node needs no
  * prediction. Returns a malloc'd "a=1; b=2; " or NULL. */
-static char *node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, unsigned loop)
+static char *node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, unsigned loop,
+			  struct hs_sched_node *node)
 {
 	const struct hs_cmd *anc = c;
 	const struct hs_cmd *pick[MAX_PRELUDE];
@@ -249,15 +250,22 @@ static char *node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, u
 	}
 	if (!n)
 		return NULL;
+	size_t nvars = 0;
+	for (size_t k = 0; k < n; k++)
+		nvars += pick[k]->n_vars;
 	char *out = malloc(len), *w = out;
-	if (!out)
+	const char **vars = calloc(nvars + 1, sizeof(*vars));
+	if (!out || !vars)
 		hs_die(2, "out of memory");
+	node->prelude_reads = vars;
 	while (n--) {
 		size_t l = pick[n]->range.end - pick[n]->range.start;
 		memcpy(w, a->src + pick[n]->range.start, l);
 		w += l;
 		*w++ = ';';
 		*w++ = ' ';
+		for (size_t k = 0; k < pick[n]->n_vars; k++)
+			vars[node->nprelude_reads++] = pick[n]->vars[k];
 	}
 	*w = '\0';
 	return out;
@@ -297,7 +305,7 @@ static void build_tables(const struct hs_rewrite *rw, struct hs_sched_config *cf
 		n->reads = (const char **)c->vars;
 		n->nreads = c->n_vars;
 		if (!(c->flags & HS_CMD_F_IN_FUNCTION))
-			n->prelude = node_prelude(a, c, loop);
+			n->prelude = node_prelude(a, c, loop, n);
 		if (c->kind == HS_CMD_ASSIGN_SUBST) {
 			n->writes = (const char **)c->assigns;
 			n->nwrites = c->n_assigns;

@@ -230,6 +230,19 @@ bool hs_runner_clean(struct hs_runner *r, const char **why)
 		*why = "read stdin";
 		return false;
 	}
+	/* The commit writes a hard-linked file in place (its other names change too, as under
+	 * the shell), which is wrong where the run replaced that name (rm f; echo > f, sed -i,
+	 * mv onto it): the shell runs those. */
+	const struct hs_tracer_write *wr;
+	size_t nw = hs_tracer_writes(r->t, &wr);
+	for (size_t i = 0; i < nw; i++) {
+		struct stat sb;
+		if ((wr[i].kinds & (HS_TRACER_REMOVE | HS_TRACER_PREFIX)) &&
+		    lstat(wr[i].path, &sb) == 0 && !S_ISDIR(sb.st_mode) && sb.st_nlink > 1) {
+			*why = "replaced a hard-linked file";
+			return false;
+		}
+	}
 	/* A run sees only its own pid namespace: what lists processes would differ. */
 	size_t n = hs_tracer_reads(r->t, &rd);
 	for (size_t i = 0; i < n; i++) {

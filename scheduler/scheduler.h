@@ -36,6 +36,8 @@ struct hs_sched_node {
 	 * ("name=${f#dir/}; "), run before it in a speculative run, or NULL. Their values are
 	 * not predicted: the run reports the values it saw, and those are validated. */
 	const char *prelude;
+	const char **prelude_reads; /* variables the prelude reads (predicted for the run) */
+	size_t nprelude_reads;
 };
 
 /* One for-loop of the script. */

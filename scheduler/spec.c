@@ -332,11 +332,15 @@ static int predict_for(struct spec_state *sp, const struct hs_shstate *running,
 	base.vars = NULL;
 	if (hs_shstate_copy(out, &base) < 0)
 		return -1;
-	for (size_t i = 0; i < node->nreads; i++) {
-		const struct hs_var *v = hs_shstate_var(running, node->reads[i]);
+	/* The node's variables, and those its prelude reads (the prelude's own results are
+	 * what the run reports, not predictions). */
+	for (size_t i = 0; i < node->nreads + node->nprelude_reads; i++) {
+		const char *name = i < node->nreads ? node->reads[i]
+						    : node->prelude_reads[i - node->nreads];
+		const struct hs_var *v = hs_shstate_var(running, name);
 		if (!v)
-			v = hs_shstate_var(&sp->known, node->reads[i]);
-		if (hs_shstate_setvar(out, node->reads[i], v && v->set ? v->value : NULL) < 0) {
+			v = hs_shstate_var(&sp->known, name);
+		if (hs_shstate_setvar(out, name, v && v->set ? v->value : NULL) < 0) {
 			hs_shstate_release(out);
 			return -1;
 		}
@@ -585,8 +589,23 @@ static char *build_script(const struct hs_sched_node *node, const struct hs_shst
 }
 
 /* Whether the shell's fds 1 and 2 are one open file (then one capture keeps their order). */
+/* Wait until the shell's fd 1 is no longer its runtime socket (fd 9): the runtime sends each
+ * message from `{ ...; } >&9`, and dash restores fd 1 only after the message is out, so the
+ * scheduler can see a message while the shell's stdout is still the socket. Output replayed
+ * then would go back to the scheduler itself. Returns false if it does not settle. */
+static bool shell_fds_settled(pid_t pid)
+{
+	for (int i = 0; i < 20000; i++) {
+		if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, 1, 9) != 0)
+			return true;
+		usleep(10);
+	}
+	return false;
+}
+
 static bool shell_out_shared(pid_t pid)
 {
+	shell_fds_settled(pid);
 	return syscall(SYS_kcmp, pid, pid, KCMP_FILE, 1, 2) == 0;
 }
 
@@ -867,7 +886,7 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	}
 	int out = -1, errfd = -1;
 	if (!why) {
-		int pidfd = hs_pidfd_open(sp->shell_pid, 0);
+		int pidfd = shell_fds_settled(sp->shell_pid) ? hs_pidfd_open(sp->shell_pid, 0) : -1;
 		if (pidfd >= 0) {
 			out = hs_pidfd_getfd(pidfd, 1, 0);
 			errfd = hs_pidfd_getfd(pidfd, 2, 0);
@@ -901,6 +920,9 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 		return;
 	}
 	hs_report_log(&s->report, "validate", m->id, iter, "\"ok\":true");
+	if (getenv("HS_DEBUG"))
+		hs_warn("replay node %s: out %lld bytes, err %lld bytes", j->key,
+			(long long)lseek(j->out_fd, 0, SEEK_END), (long long)lseek(j->err_fd, 0, SEEK_END));
 	if (replay(j->out_fd, out) < 0 || (j->err_fd != j->out_fd && replay(j->err_fd, errfd) < 0)) {
 		/* The reader went away (EPIPE): the shell's own writes fail the same way next. */
 	}

@@ -3,13 +3,14 @@
  * Protocol of one commit (one batch of layers):
  *  1. plan (no change anywhere);
  *  2. write the plan to the journal, fsync, register it under <state>/commits;
- *  3. stage: copy entries that cannot be renamed into temp names next to their targets;
- *     syncfs the target file systems;
+ *  3. stage: copy entries that cannot be renamed, and files to be written in place, into
+ *     temp names next to their targets; syncfs the target file systems;
  *  4. append the staged inodes and SEAL, fsync;
  *  5. run every step (each one redoable, checking inodes first); syncfs;
  *  6. remove the journal.
  * Killed before 4: recovery removes the staged copies (the live tree was not touched, the
- * uppers neither). Killed after 4: recovery runs every step again, which finishes it. */
+ * uppers neither). Killed after 4: recovery runs every step again, which finishes it (an
+ * in-place write, the one step that is not atomic, is redone whole from its staged copy). */
 #include "engine/commit/commit-internal.h"
 #include "lib/state.h"
 #include "lib/syscalls.h"
@@ -192,12 +193,41 @@ static bool xattr_ignorable(int e)
 	return e == ENOTSUP || e == EOPNOTSUPP || e == EPERM;
 }
 
+/* Give fd (the live path) exactly the xattrs want, in the namespaces overlay copies up
+ * faithfully (user., trusted.); what the fs refuses is skipped. */
+static int sync_xattrs(int fd, const char *path, const struct xattr_kv *want, size_t nwant,
+		       struct hs_error *err)
+{
+	struct xattr_kv *cur = NULL;
+	size_t ncur = 0;
+
+	if (read_xattrs(path, &cur, &ncur, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ncur; i++) {
+		bool keep = false;
+		for (size_t k = 0; k < nwant && !keep; k++)
+			keep = strcmp(cur[i].name, want[k].name) == 0;
+		/* Only namespaces that overlay copies up faithfully are removed. */
+		if (!keep &&
+		    (strncmp(cur[i].name, "user.", 5) == 0 ||
+		     strncmp(cur[i].name, "trusted.", 8) == 0) &&
+		    fremovexattr(fd, cur[i].name) < 0 && errno != ENODATA) {
+			free_xattrs(cur, ncur);
+			return hs_error_errno(err, "remove xattr %s of %s", cur[i].name, path);
+		}
+	}
+	free_xattrs(cur, ncur);
+	for (size_t k = 0; k < nwant; k++)
+		if (fsetxattr(fd, want[k].name, want[k].value, want[k].len, 0) < 0 &&
+		    !xattr_ignorable(errno))
+			return hs_error_errno(err, "set xattr %s of %s", want[k].name, path);
+	return 0;
+}
+
 static int exec_meta(const struct step *s, struct hs_error *err)
 {
 	_cleanup_close_ int fd = open(s->dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
-	struct xattr_kv *cur = NULL;
-	size_t ncur = 0;
 	struct timespec ts[2] = {s->atime, s->mtime};
 
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -206,26 +236,8 @@ static int exec_meta(const struct step *s, struct hs_error *err)
 		return hs_error_errno(err, "chown %s", s->dst);
 	if ((st.st_mode & 07777) != s->mode && fchmod(fd, s->mode) < 0)
 		return hs_error_errno(err, "chmod %s", s->dst);
-	if (read_xattrs(s->dst, &cur, &ncur, err) < 0)
+	if (sync_xattrs(fd, s->dst, s->xattrs, s->nxattrs, err) < 0)
 		return -1;
-	for (size_t i = 0; i < ncur; i++) {
-		bool keep = false;
-		for (size_t k = 0; k < s->nxattrs && !keep; k++)
-			keep = strcmp(cur[i].name, s->xattrs[k].name) == 0;
-		/* Only namespaces that overlay copies up faithfully are removed. */
-		if (!keep &&
-		    (strncmp(cur[i].name, "user.", 5) == 0 ||
-		     strncmp(cur[i].name, "trusted.", 8) == 0) &&
-		    fremovexattr(fd, cur[i].name) < 0 && errno != ENODATA) {
-			free_xattrs(cur, ncur);
-			return hs_error_errno(err, "remove xattr %s of %s", cur[i].name, s->dst);
-		}
-	}
-	free_xattrs(cur, ncur);
-	for (size_t k = 0; k < s->nxattrs; k++)
-		if (fsetxattr(fd, s->xattrs[k].name, s->xattrs[k].value, s->xattrs[k].len, 0) < 0 &&
-		    !xattr_ignorable(errno))
-			return hs_error_errno(err, "set xattr %s of %s", s->xattrs[k].name, s->dst);
 	/* Times last: every rename into the dir moved its mtime. Setting another user's
 	 * times needs ownership; that alone is not worth failing a commit for. */
 	if (futimens(fd, ts) < 0 && errno != EPERM)
@@ -247,6 +259,101 @@ static int exec_fix(const struct step *s, struct hs_error *err)
 	return strip_overlay_xattrs(s->dst, err);
 }
 
+static int copy_data(int in, int out, const char *src, struct hs_error *err);
+
+/* The data and metadata of the staged copy (in, stat sr) into the live file out (dst),
+ * already truncated; synced before the staged copy may go. */
+static int write_in_place(const struct step *s, int in, int out, const struct stat *sr,
+			  struct hs_error *err)
+{
+	struct timespec ts[2] = {sr->st_atim, sr->st_mtim};
+	struct xattr_kv *want = NULL;
+	size_t nwant = 0;
+	struct stat d;
+	int r;
+
+	if (copy_data(in, out, s->src, err) < 0)
+		return -1;
+	/* chown first (it clears set-id bits and capabilities, as the write may have), xattrs
+	 * after it, times last, as copy_meta does for a staged copy. */
+	if (fstat(out, &d) < 0)
+		return hs_error_errno(err, "stat %s", s->dst);
+	if ((d.st_uid != sr->st_uid || d.st_gid != sr->st_gid) &&
+	    fchown(out, sr->st_uid, sr->st_gid) < 0 && !(errno == EPERM && geteuid() != 0))
+		return hs_error_errno(err, "chown %s", s->dst);
+	if (fstat(out, &d) < 0)
+		return hs_error_errno(err, "stat %s", s->dst);
+	if ((d.st_mode & 07777) != (sr->st_mode & 07777) && fchmod(out, sr->st_mode & 07777) < 0)
+		return hs_error_errno(err, "chmod %s", s->dst);
+	if (read_xattrs(s->src, &want, &nwant, err) < 0)
+		return -1;
+	r = sync_xattrs(out, s->dst, want, nwant, err);
+	free_xattrs(want, nwant);
+	if (r < 0)
+		return -1;
+	/* A user who may write the file but does not own it cannot set its times. */
+	if (futimens(out, ts) < 0 && errno != EPERM)
+		return hs_error_errno(err, "set times of %s", s->dst);
+	if (fsync(out) < 0)
+		return hs_error_errno(err, "sync %s", s->dst);
+	return 0;
+}
+
+/* Write the staged copy src into the live file dst in place: the same inode, so its other
+ * names (hard links elsewhere in the live tree) see the change, as they would under the
+ * shell. Not atomic: while it runs, and after a crash until recovery, dst can be seen
+ * truncated or half-written. src is removed only once dst holds all of it, synced: while src
+ * exists the step is not done, and redoing it (truncate, copy again) finishes it, with
+ * nothing but the staged copy (synced before SEAL); once src is gone the step is done. */
+static int exec_write(const struct step *s, bool fresh, struct hs_error *err)
+{
+	_cleanup_close_ int in = open(s->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int out = -1;
+	struct stat sr, d;
+	char self[64];
+
+	if (in < 0 && errno == ENOENT)
+		return 0;
+	if (in < 0 || fstat(in, &sr) < 0)
+		return hs_error_errno(err, "commit %s: open %s", s->dst, s->src);
+	if (!same_obj(&sr, s->dev, s->ino))
+		return hs_error_set(err, ESTALE, "commit %s: %s changed", s->dst, s->src);
+	/* Checked before anything is written, then reopened through the checked fd: a file
+	 * swapped in at dst meanwhile is never truncated, a fifo never blocks us. */
+	pfd = open(s->dst, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &d) < 0) {
+		hs_error_errno(err, "commit %s", s->dst);
+		goto untouched;
+	}
+	if (!S_ISREG(d.st_mode) || !same_obj(&d, s->odev, s->oino)) {
+		hs_error_set(err, ESTALE, "commit %s: changed or replaced since the plan", s->dst);
+		goto untouched;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	out = open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (out < 0) {
+		hs_error_errno(err, "commit %s: open for writing", s->dst);
+		goto untouched;
+	}
+	crash_point();
+	/* From here on the staged copy is the only whole copy of the new data: it stays. */
+	if (write_in_place(s, in, out, &sr, err) < 0)
+		return hs_error_prefix(err, "commit %s in place (its new content stays in %s)",
+				       s->dst, s->src);
+	if (unlink(s->src) < 0 && errno != ENOENT)
+		return hs_error_errno(err, "commit %s: remove %s", s->dst, s->src);
+	return 0;
+untouched:
+	/* On a first run dst is as it was: the staged copy goes, as for a failed rename. In
+	 * recovery an earlier run may have truncated dst: the copy stays. */
+	if (fresh)
+		unlink(s->src);
+	else
+		hs_error_prefix(err, "its new content stays in %s", s->src);
+	return -1;
+}
+
 int exec_step(const struct step *s, bool fresh, struct hs_error *err)
 {
 	switch (s->kind) {
@@ -258,6 +365,8 @@ int exec_step(const struct step *s, bool fresh, struct hs_error *err)
 		return exec_meta(s, err);
 	case STEP_FIX:
 		return exec_fix(s, err);
+	case STEP_WRITE:
+		return exec_write(s, fresh, err);
 	}
 	return hs_error_set(err, EINVAL, "bad step");
 }
@@ -388,19 +497,19 @@ static int exec_resolved(struct exec_ctx *c, const struct step *s, bool fresh, s
 
 	/* src and trash share dst's dir (plan.c temp_name): one cached parent for all three */
 	if (safe_path(c, s->dst, s->rootlen, d, sizeof(d), err) < 0 ||
-	    (s->kind == STEP_MV && s->copy &&
-	     safe_path(c, s->src, s->rootlen, sp, sizeof(sp), err) < 0) ||
+	    (step_staged(s) && safe_path(c, s->src, s->rootlen, sp, sizeof(sp), err) < 0) ||
 	    (s->kind == STEP_RM && safe_path(c, s->trash, s->rootlen, t, sizeof(t), err) < 0))
 		return -1;
 	r.dst = d;
-	if (s->kind == STEP_MV && s->copy)
+	if (step_staged(s))
 		r.src = sp;
 	if (s->kind == STEP_RM)
 		r.trash = t;
 	ret = exec_step(&r, fresh, err);
 	if (ret < 0) {
 		unproc(c, err);
-		/* A staged copy that did not make it in is not left lying around. */
+		/* A staged copy that did not make it in is not left lying around (a WRITE
+		 * decides for itself: dst may hold only part of it). */
 		if (s->kind == STEP_MV && s->copy && lstat(sp, &st) == 0 &&
 		    same_obj(&st, s->dev, s->ino))
 			rm_tree(sp, NULL);
@@ -671,7 +780,7 @@ static int roll_back(const struct plan *p, struct hs_error *err)
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct step *s = &p->steps[i];
-		if (s->kind != STEP_MV || !s->copy)
+		if (!step_staged(s))
 			continue;
 		/* no dir to resolve: nothing was staged there */
 		if (safe_path(&c, s->src, s->rootlen, sp, sizeof(sp), NULL) < 0)
@@ -760,7 +869,7 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 		char sp[SAFE_MAX];
 		struct stat st;
 
-		if (s->kind != STEP_MV || !s->copy)
+		if (!step_staged(s))
 			continue;
 		if (safe_path(&c, s->src, s->rootlen, sp, sizeof(sp), err) < 0 ||
 		    copy_entry(s->upper, sp, &links, err) < 0 || lstat(sp, &st) < 0) {
@@ -864,6 +973,8 @@ int hs_commit_apply(const struct hs_commit_layer *layers, size_t n, const char *
 				break;
 			r = plan_layer(&p, &layers[end], err);
 		}
+		if (r == 0)
+			r = plan_split_writes(&p, err);
 		if (r == 0)
 			r = run_plan(&p, jdir, registry, err);
 		plan_release(&p);

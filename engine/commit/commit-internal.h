@@ -16,6 +16,9 @@ enum step_kind {
 	STEP_RM,   /* delete the live dst (a dir goes to a trash name first, then is removed) */
 	STEP_META, /* apply mode, owner, xattrs and times to the existing live dir dst */
 	STEP_FIX,  /* in a subtree moved whole: drop a whiteout / strip overlay xattrs at dst */
+	/* write the staged copy src into the live file dst in place (same inode, so its hard
+	 * links elsewhere in the live tree see the change), then remove src */
+	STEP_WRITE,
 };
 
 /* What the step means for the summary. */
@@ -29,16 +32,17 @@ struct xattr_kv {
 
 struct step {
 	enum step_kind kind;
-	char *src;	/* MV: the upper entry (same fs) or the staging name (copy) */
+	char *src;	/* MV: the upper entry (same fs) or the staging name (copy); WRITE: the
+			 * staging name */
 	char *dst;	/* the live path */
 	size_t rootlen; /* dst[0..rootlen) is the layer target, below it no symlink is followed */
-	char *upper;	/* MV copy: the upper entry copied to src while staging; else NULL */
+	char *upper;	/* MV copy, WRITE: the upper entry copied to src while staging */
 	char *trash;	/* RM: where a dir goes before it is removed */
-	dev_t dev;	/* MV: the object to put in place; RM: the live object planned for */
+	dev_t dev;	/* MV, WRITE: the object to put in place; RM: the live object planned for */
 	ino_t ino;
 	dev_t odev; /* MV: the live object it replaces (0/0: none); after an exchange it */
-	ino_t oino; /* sits at src until removed */
-	bool copy;  /* MV: src is a staged copy (filled in while staging) */
+	ino_t oino; /* sits at src until removed. WRITE: the live file written */
+	bool copy;  /* MV: src is a staged copy (filled in while staging); WRITE: always */
 	bool strip; /* MV same fs: strip overlay-private xattrs from dst after the move */
 	/* META */
 	mode_t mode;
@@ -65,6 +69,15 @@ int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error 
 void plan_release(struct plan *p);
 void step_release(struct step *s);
 struct step *plan_add(struct plan *p, enum step_kind kind);
+/* Two or more WRITE steps into one live inode whose upper files differ become renames of
+ * their staged copies (the names stay split, as overlayfs showed them). */
+int plan_split_writes(struct plan *p, struct hs_error *err);
+
+/* The step has a staged copy at src (made while staging, removed by a rollback). */
+static inline bool step_staged(const struct step *s)
+{
+	return (s->kind == STEP_MV || s->kind == STEP_WRITE) && s->copy;
+}
 
 /* Overlay encodings. */
 bool is_overlay_xattr(const char *name);

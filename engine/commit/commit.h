@@ -3,8 +3,10 @@
  * One walk of each upper dir, in-process, no forks. Whiteouts (char 0/0 and xattr
  * whiteouts) delete, opaque dirs replace, new dirs move whole, changed metadata of existing
  * dirs is applied, overlay-private xattrs are stripped, hard links made inside stay linked.
- * Every entry is replaced atomically (rename over, or RENAME_EXCHANGE for a dir), and an
- * intent journal lets hs_commit_recover finish or roll back a commit that was killed.
+ * Every entry is replaced atomically (rename over, or RENAME_EXCHANGE for a dir), except a
+ * changed file whose live inode has other names (hard links): it is written in place, so they
+ * all see the change. An intent journal lets hs_commit_recover finish or roll back a commit
+ * that was killed.
  * See docs/commit.md. */
 #ifndef HS_ENGINE_COMMIT_H
 #define HS_ENGINE_COMMIT_H

@@ -2,6 +2,7 @@
  *
  *   HSCOMMIT 1 TXID
  *   M ROOTLEN SRC DST UPPER|- DEV INO ODEV OINO COPY STRIP   put SRC at DST (over ODEV/OINO)
+ *   W ROOTLEN SRC DST UPPER DEV INO ODEV OINO 1 0   write SRC into the file ODEV/OINO at DST
  *   R ROOTLEN DST TRASH DEV INO                     delete DST
  *   A ROOTLEN DST MODE UID GID AS ANS MS MNS N {NAME HEXVALUE}*   dir metadata
  *   F ROOTLEN DST                                   fix an entry of a subtree moved whole
@@ -70,7 +71,8 @@ int journal_write_plan(int fd, const struct plan *p, struct hs_error *err)
 		const struct step *s = &p->steps[i];
 		switch (s->kind) {
 		case STEP_MV:
-			fprintf(f, "%c %zu", 'M', s->rootlen);
+		case STEP_WRITE:
+			fprintf(f, "%c %zu", s->kind == STEP_MV ? 'M' : 'W', s->rootlen);
 			put_esc(f, s->src);
 			put_esc(f, s->dst);
 			put_esc(f, s->upper);
@@ -117,7 +119,7 @@ int journal_write_seal(int fd, const struct plan *p, struct hs_error *err)
 	if (!f)
 		return hs_error_errno(err, "journal");
 	for (size_t i = 0; i < p->n; i++)
-		if (p->steps[i].kind == STEP_MV && p->steps[i].copy)
+		if (step_staged(&p->steps[i]))
 			fprintf(f, "I %zu %llu %llu\n", i, (unsigned long long)p->steps[i].dev,
 				(unsigned long long)p->steps[i].ino);
 	fputs("SEAL\n", f);
@@ -238,7 +240,8 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 		cur = line + 2;
 	switch (kind) {
 	case 'M':
-		if (!(s = plan_add(p, STEP_MV)))
+	case 'W':
+		if (!(s = plan_add(p, kind == 'M' ? STEP_MV : STEP_WRITE)))
 			return -1;
 		s->rootlen = get_num(&cur, 10, &ok);
 		s->src = get_esc(&cur, &ok);
@@ -250,7 +253,8 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 		s->oino = get_num(&cur, 10, &ok);
 		s->copy = get_num(&cur, 10, &ok) != 0;
 		s->strip = get_num(&cur, 10, &ok) != 0;
-		return ok && s->src && s->dst ? 0 : -1;
+		/* a WRITE always has its staged copy */
+		return ok && s->src && s->dst && (s->kind == STEP_MV || s->copy) ? 0 : -1;
 	case 'R':
 		if (!(s = plan_add(p, STEP_RM)))
 			return -1;
@@ -298,7 +302,8 @@ static int parse_line(struct plan *p, char *line, bool *sealed)
 		size_t idx = get_num(&cur, 10, &ok);
 		dev_t dev = get_num(&cur, 10, &ok);
 		ino_t ino = get_num(&cur, 10, &ok);
-		if (!ok || idx >= p->n || p->steps[idx].kind != STEP_MV)
+		if (!ok || idx >= p->n ||
+		    (p->steps[idx].kind != STEP_MV && p->steps[idx].kind != STEP_WRITE))
 			return -1;
 		p->steps[idx].dev = dev;
 		p->steps[idx].ino = ino;

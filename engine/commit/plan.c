@@ -227,6 +227,7 @@ static int lstat_mnt(int dfd, const char *name, struct stat *st, uint64_t *mnt)
 	memset(st, 0, sizeof(*st));
 	st->st_mode = sx.stx_mode;
 	st->st_ino = sx.stx_ino;
+	st->st_nlink = sx.stx_nlink;
 	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 	*mnt = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : (uint64_t)st->st_dev | (1ULL << 63);
 	return 0;
@@ -416,7 +417,7 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 	_cleanup_free_ char *up = join(udir, e->name);
 	_cleanup_free_ char *lp = join(ldir, e->name);
 	struct stat l;
-	bool live;
+	bool live, inplace;
 	struct step *s;
 	size_t idx;
 	const struct xinfo xi = e->xi;
@@ -453,8 +454,14 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 	if (S_ISDIR(e->st.st_mode) && live && S_ISDIR(l.st_mode) && !xi.opaque)
 		return plan_dir(p, up, &e->st, lp, umnt, false, err);
 
+	/* A live file with other names (hard links elsewhere in the live tree) is written in
+	 * place, from a staged copy: a rename would leave those names on the old inode, where
+	 * `echo >> f` or `chmod` in the shell changes them all. Not atomic (exec_write). */
+	inplace = S_ISREG(e->st.st_mode) && live && S_ISREG(l.st_mode) && l.st_nlink > 1;
+	if (inplace && faccessat(ldfd, e->name, W_OK, AT_EACCESS) < 0)
+		return hs_error_errno(err, "cannot change %s", lp);
 	idx = p->n;
-	if (!(s = plan_add(p, STEP_MV)))
+	if (!(s = plan_add(p, inplace ? STEP_WRITE : STEP_MV)))
 		return hs_error_set(err, ENOMEM, "plan %s", up);
 	s->new_type = e->st.st_mode & S_IFMT;
 	s->old_type = live ? l.st_mode & S_IFMT : 0;
@@ -469,7 +476,7 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 	else
 		s->change = CH_REPLACED;
 	s->dst = strdup(lp);
-	if (copy) {
+	if (copy || inplace) {
 		s->copy = true;
 		s->upper = strdup(up);
 		s->src = temp_name(p, ldir, idx);
@@ -479,7 +486,7 @@ static int plan_entry(struct plan *p, const char *udir, const char *ldir, int ld
 		s->ino = e->st.st_ino;
 		s->strip = xi.private_;
 	}
-	if (!s->dst || !s->src || (copy && !s->upper))
+	if (!s->dst || !s->src || (s->copy && !s->upper))
 		return hs_error_set(err, ENOMEM, "plan %s", up);
 	if (S_ISDIR(e->st.st_mode))
 		return scan_new(p, up, lp, !copy, idx, err);
@@ -530,7 +537,8 @@ static int plan_dir(struct plan *p, const char *udir, const struct stat *ust, co
 				goto out;
 	/* Refuse before touching anything when a dir we must change is not writable. */
 	for (size_t i = before; i < p->n; i++) {
-		if (p->steps[i].kind != STEP_MV && p->steps[i].kind != STEP_RM)
+		if (p->steps[i].kind != STEP_MV && p->steps[i].kind != STEP_RM &&
+		    p->steps[i].kind != STEP_WRITE)
 			continue;
 		if (faccessat(ldfd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
 			hs_error_errno(err, "cannot change %s", ldir);
@@ -589,6 +597,96 @@ int plan_layer(struct plan *p, const struct hs_commit_layer *l, struct hs_error 
 		return hs_error_prefix(err, "commit %s onto %s", l->upper, l->target);
 	for (size_t i = before; i < p->n; i++)
 		p->steps[i].rootlen = strlen(l->target);
+	return 0;
+}
+
+/* Whether the upper files a and b hold the same data, mode, owner and xattrs (any doubt, an
+ * error included: no). */
+static bool same_file(const char *a, const char *b)
+{
+	_cleanup_close_ int fa = open(a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fb = open(b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	static char ba[1 << 16], bb[1 << 16];
+	struct xattr_kv *xa = NULL, *xb = NULL;
+	size_t nxa = 0, nxb = 0;
+	struct stat sa, sb;
+	bool same;
+
+	if (fa < 0 || fb < 0 || fstat(fa, &sa) < 0 || fstat(fb, &sb) < 0)
+		return false;
+	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return true;
+	if (sa.st_size != sb.st_size || sa.st_mode != sb.st_mode || sa.st_uid != sb.st_uid ||
+	    sa.st_gid != sb.st_gid)
+		return false;
+	if (read_xattrs(a, &xa, &nxa, NULL) < 0 || read_xattrs(b, &xb, &nxb, NULL) < 0) {
+		free_xattrs(xa, nxa);
+		return false;
+	}
+	same = xattrs_equal(xa, nxa, xb, nxb);
+	free_xattrs(xa, nxa);
+	free_xattrs(xb, nxb);
+	while (same) {
+		ssize_t na = hs_read_full(fa, ba, sizeof(ba));
+		ssize_t nb = hs_read_full(fb, bb, sizeof(bb));
+
+		if (na < 0 || na != nb || memcmp(ba, bb, (size_t)na) != 0)
+			return false;
+		if (na == 0)
+			break;
+	}
+	return same;
+}
+
+struct write_key {
+	dev_t dev;
+	ino_t ino;
+	size_t idx;
+};
+
+static int cmp_write_key(const void *a, const void *b)
+{
+	const struct write_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Several names of one live inode changed in the sandbox: overlayfs copied each up on its
+ * own, so the command saw them as separate files. The same result in each (chmod -R, say)
+ * is still one change to the one inode: every name writes it, in place. Different results
+ * cannot all be in one inode: they stay split, as overlayfs showed them, and nothing the
+ * command wrote is lost. */
+int plan_split_writes(struct plan *p, struct hs_error *err)
+{
+	_cleanup_free_ struct write_key *k = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += p->steps[i].kind == STEP_WRITE;
+	if (n < 2)
+		return 0;
+	if (!(k = calloc(n, sizeof(*k))))
+		return hs_error_set(err, ENOMEM, "plan");
+	n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->steps[i].kind == STEP_WRITE)
+			k[n++] = (struct write_key){p->steps[i].odev, p->steps[i].oino, i};
+	qsort(k, n, sizeof(*k), cmp_write_key);
+	for (size_t i = 0, j; i < n; i = j) {
+		const char *first = p->steps[k[i].idx].upper;
+		bool same = true;
+
+		for (j = i + 1; j < n && k[j].dev == k[i].dev && k[j].ino == k[i].ino; j++)
+			if (same && !same_file(first, p->steps[k[j].idx].upper))
+				same = false;
+		/* A WRITE step has all a copy MV step needs: its staged copy is renamed over. */
+		for (size_t m = i; m < j && !same; m++)
+			p->steps[k[m].idx].kind = STEP_MV;
+	}
 	return 0;
 }
 

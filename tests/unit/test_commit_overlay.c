@@ -88,7 +88,9 @@ static void change(const char *m_)
 	wfile(P("%s/nl\nname", m), "2");
 	wfile(P("%s/\x01\xff", m), "3");
 	ck_assert_int_eq(rename(P("%s/f", m), P("%s/f_renamed", m)), 0);
-	wfile(P("%s/hl1", m), "hl changed");
+	/* Not hl1: a write through one name of a hard-linked file is committed in place (both
+	 * names change, as under the shell), where overlayfs shows the link broken; that case
+	 * has its own tests in test_commit.c. */
 	ck_assert_int_eq(rmdir(P("%s/emptyd", m)), 0);
 	setx(P("%s/x", m), "user.tag", "t");
 }
