@@ -31,6 +31,10 @@
 /* How far ahead of the shell the sequence looks, in positions, per window slot. */
 #define HORIZON_PER_SLOT 4
 #define MAX_RESTARTS 3
+#define PROBE_AFTER 8
+/* A node the shell ran in less than this is not worth a sandbox (setup and commit cost a
+ * few ms, more with runs side by side): it is left to the shell from then on. */
+#define MIN_SPEC_US 10000.0
 
 #ifndef KCMP_FILE
 #define KCMP_FILE 0
@@ -99,6 +103,12 @@ struct spec_state {
 	struct hs_shstate cur_post;
 	struct job *jobs;
 	unsigned running;
+	/* Adaptive window: halved by each run thrown away (stale read, state), grown by each
+	 * commit; at 0, a probe of 1 after PROBE_AFTER nodes run by the shell. Scripts whose
+	 * nodes keep conflicting (appends to one log) then cost little more than plain sh. */
+	unsigned eff_window;
+	unsigned since_probe;
+	double *shell_us; /* by node id: how long the shell took to run it last, 0: unknown */
 	uint64_t next_tag;
 	unsigned long lanes; /* bitmap of busy timeline lanes */
 	/* The node the shell waits on while its job still runs. */
@@ -768,6 +778,7 @@ static void job_finished(struct sched *s, struct job *j)
 
 static void count_rerun(struct sched *s, const char *why)
 {
+	s->spec->eff_window /= 2;
 	s->report.rerun++;
 	hs_report_reason(&s->report, why);
 }
@@ -780,6 +791,10 @@ static void reply_run(struct sched *s, const struct hs_msg *m, const char *why, 
 	if (sp->cur_pos_valid)
 		pos_iter(&sp->cur_pos, iter, sizeof(iter));
 	s->report.run_by_shell++;
+	if (sp->eff_window == 0 && ++sp->since_probe >= PROBE_AFTER) {
+		sp->eff_window = 1;
+		sp->since_probe = 0;
+	}
 	if (rerun)
 		count_rerun(s, why);
 	hs_report_log(&s->report, rerun ? "re-run" : "run", m->id, iter, "\"reason\":\"%s\"", why);
@@ -944,6 +959,8 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	else
 		snprintf(line, sizeof(line), "done %d\n", status);
 	s->report.committed++;
+	if (sp->eff_window < s->cfg->window)
+		sp->eff_window++;
 	hs_report_log(&s->report, "commit", m->id, iter, "\"status\":%d,\"key\":\"%s\"", status,
 		      j->key);
 	/* What the shell knows after this node: its post-state. */
@@ -997,7 +1014,9 @@ void hs_spec_schedule(struct sched *s)
 		char key[160];
 		pos_key(&p, key, sizeof(key));
 		struct job *j = job_find(sp, key);
-		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && sp->running < cfg->window) {
+		bool quick = sp->shell_us[node->id] > 0 && sp->shell_us[node->id] < MIN_SPEC_US;
+		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick &&
+		    sp->running < sp->eff_window) {
 			j = calloc(1, sizeof(*j));
 			if (!j)
 				break;
@@ -1031,8 +1050,9 @@ void hs_spec_schedule(struct sched *s)
 	}
 }
 
-/* Finished jobs whose reads went stale (an earlier node wrote what they read) are thrown
- * away at once, so the window restarts them on the settled inputs. */
+/* Jobs whose reads went stale (an earlier node wrote what they read) are thrown away at
+ * once, running ones too (what they read so far is already wrong), so the window restarts
+ * them on the settled inputs. */
 static void revalidate(struct sched *s, const char *cause)
 {
 	struct spec_state *sp = s->spec;
@@ -1041,7 +1061,7 @@ static void revalidate(struct sched *s, const char *cause)
 		const char *stale;
 
 		nx = j->next;
-		if (j->state != JOB_DONE || j == sp->awaited)
+		if (j->state == JOB_BROKEN || j == sp->awaited)
 			continue;
 		if (!hs_runner_reads_valid(j->r, &stale)) {
 			count_rerun(s, "stale read (re-run speculatively)");
@@ -1061,8 +1081,10 @@ static void close_shell_span(struct sched *s)
 	if (!sp->shell_running)
 		return;
 	snprintf(name, sizeof(name), "node %u", sp->shell_node);
-	hs_report_span(&s->report, 0, name, "shell", sp->shell_start_us, hs_report_now_us(),
-		       "run");
+	double now = hs_report_now_us();
+	hs_report_span(&s->report, 0, name, "shell", sp->shell_start_us, now, "run");
+	if (sp->shell_node < sp->nby_id)
+		sp->shell_us[sp->shell_node] = now - sp->shell_start_us;
 	hs_report_log(&s->report, "finish", sp->shell_node, "", "\"by\":\"shell\"");
 	sp->shell_running = false;
 	/* The node ran for real and may have written anything. */
@@ -1128,6 +1150,18 @@ static void on_node(struct sched *s, struct hs_msg *m)
 		return;
 	}
 	if (j->state == JOB_RUNNING) {
+		/* Doomed already (stale reads so far, or another state than predicted, where the
+		 * run has no prelude whose results are still to come): the shell runs it now. */
+		const char *why = NULL, *stale;
+		if (!hs_runner_reads_valid(j->r, &stale))
+			why = "stale read";
+		else if (!j->node->prelude && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
+			why = "state";
+		if (why) {
+			job_free(s, j, false, NULL);
+			reply_run(s, m, why, true);
+			return;
+		}
 		/* Wait for it: running the node again would only compete with it. */
 		char iter[64];
 		pos_iter(&j->pos, iter, sizeof(iter));
@@ -1271,7 +1305,8 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->nby_id = (size_t)max + 1;
 	sp->by_id = calloc(sp->nby_id, sizeof(*sp->by_id));
 	sp->order = calloc(cfg->nnodes, sizeof(unsigned));
-	if (!sp->by_id || !sp->order)
+	sp->shell_us = calloc(sp->nby_id, sizeof(double));
+	if (!sp->by_id || !sp->order || !sp->shell_us)
 		return hs_error_set(err, ENOMEM, "node table");
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		sp->by_id[cfg->nodes[i].id] = &cfg->nodes[i];
@@ -1288,6 +1323,7 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 		sp->postdir = NULL;
 	}
 	sp->enabled = sp->shell_path && sp->postdir;
+	sp->eff_window = cfg->window;
 	return 0;
 }
 
@@ -1326,6 +1362,7 @@ void hs_spec_cleanup(struct sched *s)
 	free(sp->shell_path);
 	free(sp->by_id);
 	free(sp->order);
+	free(sp->shell_us);
 	free(sp);
 	s->spec = NULL;
 }
