@@ -109,6 +109,10 @@ struct spec_state {
 	unsigned eff_window;
 	unsigned since_probe;
 	double *shell_us; /* by node id: how long the shell took to run it last, 0: unknown */
+	/* By node id: a run of it went stale (it reads what an earlier node writes). Later runs
+	 * of it start only once every node before it has taken effect, which a run cannot see
+	 * before (years.sh: the analyses of a year read what its tar extracts). */
+	bool *dependent;
 	uint64_t next_tag;
 	unsigned long lanes; /* bitmap of busy timeline lanes */
 	/* The node the shell waits on while its job still runs. */
@@ -898,6 +902,7 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 		why = sp->why_buf;
 	} else if (!hs_runner_reads_valid(j->r, &stale)) {
 		why = "stale read";
+		sp->dependent[j->node->id] = true;
 	}
 	int out = -1, errfd = -1;
 	if (!why) {
@@ -999,6 +1004,10 @@ void hs_spec_schedule(struct sched *s)
 		else
 			ok = false;
 	}
+	/* Whether everything before the position reached has taken effect: the shell's node is
+	 * done (committed, or run by the shell and finished), and only dependent nodes, not
+	 * started before, lie in between. */
+	bool settled = !sp->shell_running && !sp->awaited;
 	for (unsigned step = 0; ok && step < horizon; step++) {
 		const char *var, *val;
 		struct pos q;
@@ -1015,7 +1024,10 @@ void hs_spec_schedule(struct sched *s)
 		pos_key(&p, key, sizeof(key));
 		struct job *j = job_find(sp, key);
 		bool quick = sp->shell_us[node->id] > 0 && sp->shell_us[node->id] < MIN_SPEC_US;
-		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick &&
+		bool wait_deps = sp->dependent[node->id] && !settled;
+		if (!sp->dependent[node->id])
+			settled = false;
+		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick && !wait_deps &&
 		    sp->running < sp->eff_window) {
 			j = calloc(1, sizeof(*j));
 			if (!j)
@@ -1064,6 +1076,7 @@ static void revalidate(struct sched *s, const char *cause)
 		if (j->state == JOB_BROKEN || j == sp->awaited)
 			continue;
 		if (!hs_runner_reads_valid(j->r, &stale)) {
+			sp->dependent[j->node->id] = true;
 			count_rerun(s, "stale read (re-run speculatively)");
 			hs_report_log(&s->report, "invalidate", j->pos.node, "",
 				      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"%s\"", j->key,
@@ -1153,9 +1166,10 @@ static void on_node(struct sched *s, struct hs_msg *m)
 		/* Doomed already (stale reads so far, or another state than predicted, where the
 		 * run has no prelude whose results are still to come): the shell runs it now. */
 		const char *why = NULL, *stale;
-		if (!hs_runner_reads_valid(j->r, &stale))
+		if (!hs_runner_reads_valid(j->r, &stale)) {
 			why = "stale read";
-		else if (!j->node->prelude && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
+			sp->dependent[j->node->id] = true;
+		} else if (!j->node->prelude && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
 			why = "state";
 		if (why) {
 			job_free(s, j, false, NULL);
@@ -1306,7 +1320,8 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->by_id = calloc(sp->nby_id, sizeof(*sp->by_id));
 	sp->order = calloc(cfg->nnodes, sizeof(unsigned));
 	sp->shell_us = calloc(sp->nby_id, sizeof(double));
-	if (!sp->by_id || !sp->order || !sp->shell_us)
+	sp->dependent = calloc(sp->nby_id, sizeof(bool));
+	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->dependent)
 		return hs_error_set(err, ENOMEM, "node table");
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		sp->by_id[cfg->nodes[i].id] = &cfg->nodes[i];
@@ -1363,6 +1378,7 @@ void hs_spec_cleanup(struct sched *s)
 	free(sp->by_id);
 	free(sp->order);
 	free(sp->shell_us);
+	free(sp->dependent);
 	free(sp);
 	s->spec = NULL;
 }
