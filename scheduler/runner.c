@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* After this many setup failures in a row, stop trying: the host cannot run them. */
@@ -32,8 +33,30 @@ struct hs_runner {
 	int stdin_fd;   /* read end of the run's stdin pipe: its byte gone = stdin was read */
 	int status;
 	bool sb_done, tr_done;
+	struct timespec started; /* CLOCK_REALTIME, the clock of file times */
 	char missing[4096];
 };
+
+static long long ts_ns(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* File times are coarse (one tick of CLOCK_REALTIME_COARSE, 4 ms at HZ=250, where the file
+ * system has no multigrain timestamps): a change in the same tick as the stamped one leaves
+ * mtime and ctime equal. An object changed within two ticks before the run started may
+ * change again unseen, so its stamp proves nothing: such a read counts as stale. */
+static long long tick_margin_ns(void)
+{
+	static long long margin;
+	struct timespec res;
+
+	if (!margin)
+		margin = clock_getres(CLOCK_REALTIME_COARSE, &res) == 0 && ts_ns(res) > 0
+				 ? 2 * ts_ns(res)
+				 : 20000000LL;
+	return margin;
+}
 
 static unsigned setup_failures;
 
@@ -152,6 +175,7 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	cmd.flags = HS_SANDBOX_IDLE;
 	cmd.pre_exec = pre_exec;
 	cmd.pre_exec_arg = &hook;
+	clock_gettime(CLOCK_REALTIME, &r->started);
 	if (hs_sandbox_spawn(r->sb, &cmd, &r->pid, &r->waitfd, err) < 0) {
 		r->pid = -1;
 		goto fail;
@@ -257,7 +281,7 @@ bool hs_runner_clean(struct hs_runner *r, const char **why)
 /* Whether the live object at path still has the stamp a read recorded. Stamps taken through
  * the run's overlay carry the overlay's device (and, for directories, its inode numbers): the
  * identity is compared only when the devices agree; type, size and both times always. */
-static bool stamp_live(const struct hs_tracer_read *rd)
+static bool stamp_live(const struct hs_tracer_read *rd, const struct timespec *started)
 {
 	const struct hs_tracer_stamp *s = &rd->stamp;
 	struct stat sb;
@@ -279,6 +303,9 @@ static bool stamp_live(const struct hs_tracer_read *rd)
 	if (!S_ISDIR(sb.st_mode) && s->size != sb.st_size)
 		return false;
 	if (s->dev == sb.st_dev && s->ino != sb.st_ino)
+		return false;
+	/* Equal, but changed too close to the run's start to tell a later change apart. */
+	if (ts_ns(s->ctime) > ts_ns(*started) - tick_margin_ns())
 		return false;
 	return true;
 }
@@ -334,7 +361,7 @@ bool hs_runner_reads_valid(struct hs_runner *r, const char **path)
 		/* The run's own writes are in its sandbox; what it read first is what matters. */
 		if ((rd[i].kinds & HS_TRACER_AFTER_WRITE) || virtual_path(rd[i].path))
 			continue;
-		if (!stamp_live(&rd[i])) {
+		if (!stamp_live(&rd[i], &r->started)) {
 			*path = rd[i].path;
 			return false;
 		}
@@ -342,19 +369,75 @@ bool hs_runner_reads_valid(struct hs_runner *r, const char **path)
 	return true;
 }
 
-bool hs_runner_read_any(struct hs_runner *r, char *const *paths, size_t np)
+static int cmp_read(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct hs_tracer_read *)elem)->path);
+}
+
+/* The read of exactly path, or NULL (reads are sorted by path). */
+static const struct hs_tracer_read *find_read(const struct hs_tracer_read *rd, size_t n,
+					      const char *path)
+{
+	return bsearch(path, rd, n, sizeof(*rd), cmp_read);
+}
+
+/* The first read at or after key in path order. */
+static size_t lower_bound(const struct hs_tracer_read *rd, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(rd[mid].path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool hs_runner_conflicts(struct hs_runner *r, struct hs_runner *w, const char **path)
 {
 	const struct hs_tracer_read *rd;
-	size_t n = hs_tracer_reads(r->t, &rd);
+	const struct hs_tracer_write *wr;
+	size_t nr = hs_tracer_reads(r->t, &rd);
+	size_t nw = hs_tracer_writes(w->t, &wr);
+	char buf[sizeof(r->missing)];
 
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < np; k++) {
-			size_t l = strlen(paths[k]);
-			while (l > 1 && paths[k][l - 1] == '/')
-				l--;
-			if (strncmp(rd[i].path, paths[k], l) == 0 &&
-			    (rd[i].path[l] == '\0' || rd[i].path[l] == '/' || l == 1))
+	*path = NULL;
+	for (size_t i = 0; i < nw; i++) {
+		const char *p = wr[i].path;
+		size_t len = strlen(p);
+		const struct hs_tracer_read *x = find_read(rd, nr, p);
+
+		if (len + 2 > sizeof(buf))
+			continue;
+		if (x && !(x->kinds & HS_TRACER_AFTER_WRITE)) {
+			*path = x->path;
+			return true;
+		}
+		/* A directory removed or renamed: everything read under it. */
+		if (wr[i].kinds & HS_TRACER_PREFIX) {
+			memcpy(buf, p, len);
+			memcpy(buf + len, "/", 2);
+			size_t k = lower_bound(rd, nr, buf);
+			if (k < nr && strncmp(rd[k].path, buf, len + 1) == 0) {
+				*path = rd[k].path;
 				return true;
+			}
+		}
+		/* An entry created or removed: a listing of its directory. */
+		if (wr[i].kinds & (HS_TRACER_CREATE | HS_TRACER_REMOVE)) {
+			const char *slash = strrchr(p, '/');
+			if (!slash)
+				continue;
+			size_t pl = slash == p ? 1 : (size_t)(slash - p);
+			memcpy(buf, p, pl);
+			buf[pl] = '\0';
+			x = find_read(rd, nr, buf);
+			if (x && (x->kinds & HS_TRACER_LIST)) {
+				*path = x->path;
+				return true;
+			}
 		}
 	}
 	return false;

@@ -41,9 +41,11 @@ bool hs_runner_clean(struct hs_runner *r, const char **why);
  * first stale path (owned by r). */
 bool hs_runner_reads_valid(struct hs_runner *r, const char **path);
 
-/* Whether the run read (or listed, or stat'ed) any of the given paths, or anything under a
- * directory among them. */
-bool hs_runner_read_any(struct hs_runner *r, char *const *paths, size_t n);
+/* Whether r read what w wrote (w committed before r, in program order): a path w wrote, a
+ * path under a directory w removed or renamed, or a listing of a directory where w created or
+ * removed an entry. Exact, unlike stamps on a file system with coarse times. *path names it
+ * (owned by r). */
+bool hs_runner_conflicts(struct hs_runner *r, struct hs_runner *w, const char **path);
 
 /* Merge the run's file effects into the live file system (program order is the caller's
  * business). Returns 0, or -1 with err set. */

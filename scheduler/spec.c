@@ -972,6 +972,20 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	hs_shstate_release(&sp->cur_post);
 	sp->cur_has_post = j->has_post && hs_shstate_copy(&sp->cur_post, &j->post) == 0;
 	sp->cur_outcome = 1;
+	/* Runs that read what this one wrote are stale, whatever their stamps say. */
+	for (struct job *k = sp->jobs, *nx; k; k = nx) {
+		const char *path;
+		nx = k->next;
+		if (k == j || !k->r || k->state == JOB_BROKEN || k == sp->awaited ||
+		    !hs_runner_conflicts(k->r, j->r, &path))
+			continue;
+		sp->dependent[k->node->id] = true;
+		count_rerun(s, "stale read (re-run speculatively)");
+		hs_report_log(&s->report, "invalidate", k->pos.node, "",
+			      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"commit of %s\"", k->key,
+			      path, j->key);
+		job_free(s, k, false, NULL);
+	}
 	job_free(s, j, true, NULL);
 	hs_sched_reply(s, line);
 }

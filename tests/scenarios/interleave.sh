@@ -2,8 +2,9 @@
 # Pins: stdout and stderr of the script going to ONE file: the interleaving of both streams
 # within and across 20 speculated commands is kept byte for byte.
 # output: merged
-# Re-runs: cat both reads what the node before it writes: a true dependency.
-# expect-reruns: 0-1
+# Re-runs: cat both reads what the node before it writes (a true dependency), and a read of
+# a file changed within two clock ticks before the run started counts as stale.
+# expect-reruns: 0-2
 sh -c 'sleep 0.095; echo 1'
 sh -c 'sleep 0.090; echo 2'
 sh -c 'sleep 0.085; echo 3; echo e3 >&2'

@@ -2,7 +2,8 @@
 # Pins: write-after-write on one file: the last writer in program order wins, even when it
 # finishes first; also an earlier, slower writer's side file still lands.
 # setup: echo original > f
-# expect-reruns: 0-4
+# Re-runs: the readers of f (cat) re-run after each earlier write to f commits.
+# expect-reruns: 0-6
 sh -c 'sleep 0.2; echo first > f; echo side > side1'
 sh -c 'echo second > f'
 cat f
