@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* MAX_ARG_STRLEN is 128 KiB; keep room for the runtime prelude. */
@@ -315,7 +316,8 @@ static void build_tables(const struct hs_rewrite *rw, struct hs_sched_config *cf
 		if (c->kind == HS_CMD_CALL || c->n_calls ||
 		    (c->flags & (HS_CMD_F_BACKGROUND | HS_CMD_F_READS_UNKNOWN | HS_CMD_F_FD_ABOVE_2 |
 				 HS_CMD_F_EXPAND_ASSIGNS | HS_CMD_F_SUBSHELL | HS_CMD_F_BASH |
-				 HS_CMD_F_READS_PID | HS_CMD_F_READS_OPTS | HS_CMD_F_READS_STATUS)))
+				 HS_CMD_F_READS_PID | HS_CMD_F_READS_OPTS | HS_CMD_F_READS_STATUS |
+				 HS_CMD_F_READS_SHELL)))
 			n->flags |= HS_SCHED_NODE_NOSPEC;
 		if (c->flags & HS_CMD_F_IN_FUNCTION)
 			n->flags |= HS_SCHED_NODE_INFUNC | HS_SCHED_NODE_NOSPEC;
@@ -340,8 +342,100 @@ __attribute__((noreturn)) static void exec_shell(const char *shell, char **argv,
 	hs_die(127, "cannot run the shell %s: %s", shell, strerror(errno));
 }
 
+/* Create FILE (truncated) and write text into it, as hs_report_init would create it. */
+static void write_report_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text), done = 0;
+
+	if (fd < 0)
+		hs_die(2, "%s: %s", path, strerror(errno));
+	while (done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			hs_die(2, "%s: %s", path, strerror(errno));
+		done += (size_t)w;
+	}
+	if (close(fd) < 0)
+		hs_die(2, "%s: %s", path, strerror(errno));
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static volatile pid_t plain_shell_pid;
+
+/* A signal sent to hs alone goes on to the shell; one from the terminal (SI_KERNEL) already
+ * reached the whole foreground group, the shell included. */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si && si->si_code == SI_KERNEL)
+		return;
+	if (plain_shell_pid > 0)
+		kill(plain_shell_pid, sig);
+}
+
+static void exit_like(int status) __attribute__((noreturn));
+
+/* Speculation off (a refused script, --window 0, options or input hs does not speculate
+ * with, a host that cannot sandbox): the script runs exactly as plain sh would run it,
+ * `shell [sh options] FILE args` from the original argv (never `-c TEXT`: dash reads a
+ * script file as it runs, which set -v and self-modifying scripts see). --log and
+ * --timeline still get their files (no events), written before the shell starts; --stats
+ * still gets its counters (all 0) at the end, for which hs waits for the shell instead of
+ * becoming it. */
+__attribute__((noreturn)) static void run_plain(const struct run_opts *o, char **argv, int from,
+						int argc, const char *why)
+{
+	double t0;
+	pid_t pid;
+	int status;
+
+	if (o->log_path)
+		write_report_file(o->log_path, "");
+	if (o->timeline_path)
+		write_report_file(o->timeline_path,
+				  "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[]}\n");
+	if (!o->stats)
+		exec_shell(o->shell, argv, from, argc);
+
+	t0 = now_s();
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		hs_die(2, "fork: %s", strerror(errno));
+	if (pid == 0)
+		exec_shell(o->shell, argv, from, argc);
+	plain_shell_pid = pid;
+
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa = {.sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t k = 0; k < HS_ARRAY_SIZE(sigs); k++)
+		sigaction(sigs[k], &sa, NULL);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			hs_die(2, "waitpid: %s", strerror(errno));
+	}
+	fprintf(stderr,
+		"hs: nodes 0 (0 run by the shell), speculated 0, committed 0, re-run 0\n"
+		"hs: speculation off: %s\n"
+		"hs: time saved 0.000 s (committed speculative work), wasted 0.000 s "
+		"(discarded speculative work), wall %.3f s\n",
+		why, now_s() - t0);
+	exit_like(status);
+}
+
 /* Exit the way the shell did: same code, or the same signal. */
-__attribute__((noreturn)) static void exit_like(int status)
+static void exit_like(int status)
 {
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
@@ -437,8 +531,12 @@ int cmd_run(int argc, char **argv)
 			o.shell = "bash";
 	}
 
-	if (o.window == 0 || c.unsafe || c.stdin_mode)
-		exec_shell(o.shell, argv, i, argc);
+	if (o.window == 0)
+		run_plain(&o, argv, i, argc, "--window 0");
+	if (c.unsafe)
+		run_plain(&o, argv, i, argc, "sh options hs does not speculate with");
+	if (c.stdin_mode)
+		run_plain(&o, argv, i, argc, "the script comes from stdin");
 
 	_cleanup_free_ char *text = NULL;
 	if (c.cmd_mode) {
@@ -447,14 +545,14 @@ int cmd_run(int argc, char **argv)
 		text = read_script(script_path);
 	}
 	if (!text)
-		exec_shell(o.shell, argv, i, argc);
+		run_plain(&o, argv, i, argc, "the script is unreadable, not a file or over 120 KiB");
 
 	struct hs_error err = HS_ERROR_INIT;
-	bool spec_ok = hs_sched_probe(&err);
-	if (!spec_ok && err.code != ENOSYS) {
+	if (!hs_sched_probe(&err)) {
 		/* The host cannot sandbox or trace: say so once, run plainly. */
-		hs_warn("speculation off: %s", err.msg);
-		exec_shell(o.shell, argv, i, argc);
+		if (err.code != ENOSYS)
+			hs_warn("speculation off: %s", err.msg);
+		run_plain(&o, argv, i, argc, err.msg);
 	}
 
 	size_t text_len = strlen(text);
@@ -472,8 +570,7 @@ int cmd_run(int argc, char **argv)
 	if (rw->refused) {
 		if (getenv("HS_DEBUG"))
 			hs_warn("runs unchanged: %s (%s)", rw->refused, rw->refused_where);
-		if (!o.stats && !o.log_path && !o.timeline_path)
-			exec_shell(o.shell, argv, i, argc);
+		run_plain(&o, argv, i, argc, rw->refused);
 	}
 	/* shell [sh options] -c TEXT arg0 args: in -c mode the options already hold the c and
 	 * the operand is the command string; for a script file, -c is added and the path
@@ -487,7 +584,7 @@ int cmd_run(int argc, char **argv)
 		sh_argv[n++] = argv[k];
 	if (!c.cmd_mode)
 		sh_argv[n++] = (char *)"-c";
-	sh_argv[n++] = rw->refused ? text : rw->text;
+	sh_argv[n++] = rw->text;
 	for (int k = c.operand + (c.cmd_mode ? 1 : 0); k < argc; k++)
 		sh_argv[n++] = argv[k];
 	sh_argv[n] = NULL;
@@ -498,12 +595,12 @@ int cmd_run(int argc, char **argv)
 		.arg0 = c.cmd_mode ? (c.operand + 1 < argc ? argv[c.operand + 1] : o.shell)
 				   : script_path,
 		.opts = c.opts,
-		.window = spec_ok ? (unsigned)o.window : 0,
+		.window = (unsigned)o.window,
 		.stats = o.stats ? stderr : NULL,
 		.log_path = o.log_path,
 		.timeline_path = o.timeline_path,
 	};
-	if (!rw->refused && rw->analysis)
+	if (rw->analysis)
 		build_tables(rw, &cfg);
 	int status = hs_sched_run(&cfg, &err);
 	if (status < 0)

@@ -122,6 +122,9 @@ struct func {
 struct ctx {
 	struct hs_analysis *a;
 	const char *src;
+	const char *self; /* the script's file name (no directory), or NULL (-c, stdin) */
+	size_t self_len;
+	struct strset self_vars; /* variables assigned the script's path (self=$0) */
 	struct func *funcs; /* uthash by name */
 	size_t n_funcs;
 	size_t cap_cmds;
@@ -295,7 +298,32 @@ static void simple_reads(struct ctx *c, const struct hs_node_simple *s, struct r
 	}
 	if (IS("shift") || IS("set"))
 		r->flags |= HS_CMD_F_READS_POSITIONAL;
+	/* type and command -v/-V report the shell's functions and hashed paths. */
+	if (IS("type"))
+		r->flags |= HS_CMD_F_READS_SHELL;
+	if (IS("command")) {
+		for (const struct hs_node *a = w->next; a; a = a->next) {
+			size_t al;
+			const char *at = hs_word_literal(a, &al);
+			if (!at) {
+				r->flags |= HS_CMD_F_READS_SHELL; /* may be -v */
+				break;
+			}
+			if (al < 2 || at[0] != '-' || (al == 2 && at[1] == '-'))
+				break;
+			if (memchr(at, 'v', al) || memchr(at, 'V', al))
+				r->flags |= HS_CMD_F_READS_SHELL;
+		}
+	}
 #undef IS
+}
+
+/* Text naming the process's own /proc entry or fds: a speculative run sees its sandbox's
+ * (other fds, namespaces, mounts), not what the command would see run by the shell. */
+static int names_own_process(const char *p, size_t len)
+{
+	return memmem(p, len, "/proc/self", 10) || memmem(p, len, "/proc/thread-self", 17) ||
+	       memmem(p, len, "/dev/fd", 7);
 }
 
 struct walk_arg {
@@ -360,6 +388,14 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 		if (l->len && l->text[0] == '~' && !(n->flags & HS_NODE_F_IN_DQUOTE) && parent &&
 		    parent->kind == HS_NODE_WORD)
 			strset_adds(&r->vars, "HOME");
+		if (names_own_process(l->text, l->len))
+			r->flags |= HS_CMD_F_READS_SHELL;
+		break;
+	}
+	case HS_NODE_SQUOTE: {
+		const struct hs_node_lit *l = HS_NODE_AS(hs_node_lit, n);
+		if (names_own_process(l->text, l->len))
+			r->flags |= HS_CMD_F_READS_SHELL; /* sh -c 'ls /proc/self/fd' */
 		break;
 	}
 	case HS_NODE_REDIR: {
@@ -942,29 +978,107 @@ static int lit_is(const struct hs_node *w, const char *s)
 	return t && len == strlen(s) && memcmp(t, s, len) == 0;
 }
 
-static int dollar0_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+/* A word that may name the script's own file: it expands $0 (but not ${#0}) or a variable
+ * assigned from it, or its text ends in the script's file name ("script.sh", "$d/script.sh").
+ * Over-approximate on purpose: a refused script only loses speculation. */
+struct self_walk {
+	const struct ctx *c;
+	int found;
+};
+
+static int self_param_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 {
+	struct self_walk *sw = arg;
 	(void)parent;
-	if (n->kind == HS_NODE_PARAM) {
-		const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
-		if (p->name_len == 1 && p->name[0] == '0') {
-			*(int *)arg = 1;
-			return HS_WALK_STOP;
-		}
+	if (n->kind != HS_NODE_PARAM)
+		return HS_WALK_CONTINUE;
+	const struct hs_node_param *p = HS_NODE_AS(hs_node_param, n);
+	if (!p->name_len || p->op == HS_PARAM_LENGTH)
+		return HS_WALK_CONTINUE;
+	if ((p->name_len == 1 && p->name[0] == '0') ||
+	    strset_has(&sw->c->self_vars, p->name, p->name_len)) {
+		sw->found = 1;
+		return HS_WALK_STOP;
 	}
 	return HS_WALK_CONTINUE;
 }
 
-static int word_has_dollar0(const struct hs_node *w)
+static int word_has_self_param(const struct ctx *c, const struct hs_node *w)
 {
-	int found = 0;
-	hs_ast_walk((struct hs_node *)w, dollar0_enter, NULL, &found);
-	return found;
+	struct self_walk sw = {c, 0};
+	hs_ast_walk((struct hs_node *)w, self_param_enter, NULL, &sw);
+	return sw.found;
+}
+
+static int word_names_self(const struct ctx *c, const struct hs_node *w)
+{
+	if (word_has_self_param(c, w))
+		return 1;
+	if (!c->self)
+		return 0;
+	const char *s = c->src + w->range.start;
+	size_t n = w->range.end - w->range.start;
+	while (n && (s[n - 1] == '"' || s[n - 1] == '\''))
+		n--;
+	if (n < c->self_len || memcmp(s + n - c->self_len, c->self, c->self_len) != 0)
+		return 0;
+	if (n == c->self_len)
+		return 1;
+	char before = s[n - c->self_len - 1];
+	return before == '/' || before == '"' || before == '\'';
+}
+
+/* Commands that may write into an existing file in place (same inode, which dash is reading),
+ * and which of their operands they write: cp, install and rsync the last, dd its of=, the
+ * others any. A file replaced by rename (sed -i, mv) is no problem: dash keeps the old one. */
+static const char *const self_writers[] = {"tee",     "dd",    "cp",	 "truncate",
+					   "ed",      "ex",    "shred",	 "fallocate",
+					   "install", "rsync", "sponge", NULL};
+
+static int writes_self(const struct ctx *c, const struct hs_node *words)
+{
+	for (const struct hs_node *w = words; w; w = w->next) {
+		size_t l;
+		const char *t = hs_word_literal(w, &l);
+		if (!t || !in_list(self_writers, t, l))
+			continue;
+		int last_only = (l == 2 && memcmp(t, "cp", 2) == 0) ||
+				(l == 7 && memcmp(t, "install", 7) == 0) ||
+				(l == 5 && memcmp(t, "rsync", 5) == 0);
+		int dd = l == 2 && memcmp(t, "dd", 2) == 0;
+		for (const struct hs_node *a = w->next; a; a = a->next) {
+			if (last_only && a->next)
+				continue;
+			if (dd && (a->range.end - a->range.start < 3 ||
+				   memcmp(c->src + a->range.start, "of=", 3) != 0))
+				continue;
+			if (word_names_self(c, a))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Variables that hold the script's path: assigned a value that expands $0 (or such a
+ * variable), unless it is a dirname. */
+static int self_vars_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	struct ctx *c = arg;
+	(void)parent;
+	if (n->kind != HS_NODE_ASSIGN)
+		return HS_WALK_CONTINUE;
+	const struct hs_node_assign *as = HS_NODE_AS(hs_node_assign, n);
+	const struct hs_node *v = as->value;
+	if (!v || !word_has_self_param(c, v) ||
+	    memmem(c->src + v->range.start, v->range.end - v->range.start, "dirname", 7))
+		return HS_WALK_CONTINUE;
+	strset_add(&c->self_vars, as->name, as->name_len);
+	return HS_WALK_CONTINUE;
 }
 
 /* Why the script containing n must run unchanged (docs/runtime-protocol.md, "Refusals"),
  * or NULL. */
-static const char *script_refusal(const struct hs_node *n)
+static const char *script_refusal(const struct ctx *c, const struct hs_node *n)
 {
 	const char *why = NULL;
 	if (n->flags & HS_NODE_F_BASH)
@@ -986,7 +1100,7 @@ static const char *script_refusal(const struct hs_node *n)
 		 * script that writes to its own file ($0) must run as itself. */
 		if ((rd->op == HS_REDIR_OUT || rd->op == HS_REDIR_APPEND ||
 		     rd->op == HS_REDIR_CLOBBER || rd->op == HS_REDIR_RDWR) &&
-		    rd->target && word_has_dollar0(rd->target))
+		    rd->target && word_names_self(c, rd->target))
 			why = "writes to its own file ($0)";
 		break;
 	}
@@ -1013,6 +1127,8 @@ static const char *script_refusal(const struct hs_node *n)
 		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
 		if (lit_is(w, "alias") || lit_is(w, "unalias"))
 			why = "uses aliases";
+		if (writes_self(c, w))
+			why = "writes to its own file ($0)";
 		if (lit_is(w, "set")) {
 			if (!w->next)
 				why = "set with no arguments (would list the runtime's variables)";
@@ -1058,7 +1174,7 @@ static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *
 	(void)parent;
 	struct ctx *c = arg;
 	if (!c->a->refused) {
-		const char *why = script_refusal(n);
+		const char *why = script_refusal(c, n);
 		if (why) {
 			c->a->refused = why;
 			c->a->refused_line = n->range.line;
@@ -1131,13 +1247,24 @@ struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
 	a->src = ast->src;
 	a->len = ast->len;
 	struct ctx c = {.a = a, .src = ast->src};
+	if (ast->filename && strcmp(ast->filename, "-") != 0 && strcmp(ast->filename, "-c") != 0) {
+		const char *slash = strrchr(ast->filename, '/');
+		c.self = slash ? slash + 1 : ast->filename;
+		c.self_len = strlen(c.self);
+		if (!c.self_len)
+			c.self = NULL;
+	}
 	if (memmem(ast->src, ast->len, "__hs", 4))
 		a->refused = "uses names starting with __hs (the runtime's)";
+	hs_ast_walk(&ast->root->base, self_vars_enter, NULL, &c);
+	if (c.self_vars.oom)
+		c.oom = 1;
 	hs_ast_walk(&ast->root->base, collect_funcs_enter, NULL, &c);
 	summarize_funcs(&c);
 	struct place top = {0};
 	if (!c.oom)
 		visit_list(&c, ast->root->body, top);
+	strset_release(&c.self_vars);
 	struct func *f, *tmp;
 	HASH_ITER(hh, c.funcs, f, tmp) {
 		HASH_DEL(c.funcs, f);
@@ -1271,6 +1398,7 @@ int hs_analysis_json(const struct hs_analysis *a, FILE *out)
 		{HS_CMD_F_FD_ABOVE_2, "fd_above_2"},
 		{HS_CMD_F_ANNOUNCED, "announced"},
 		{HS_CMD_F_IN_FUNCTION, "in_function"},
+		{HS_CMD_F_READS_SHELL, "reads_shell"},
 	};
 	static const char *const ops[] = {"", "&&", "||"};
 	fputs("{\"version\":2,\"refused\":", out);

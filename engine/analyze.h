@@ -69,6 +69,10 @@ enum hs_cmd_role {
 #define HS_CMD_F_FD_ABOVE_2 (1u << 13)	   /* redirects or dups an fd > 2 */
 #define HS_CMD_F_ANNOUNCED (1u << 14)	   /* FOR: the rewriter announces its list */
 #define HS_CMD_F_IN_FUNCTION (1u << 15)	   /* inside a function body */
+/* looks at the shell process itself, which a speculative run is not: type or command -v
+ * (functions, hashed paths), /proc/self, /dev/fd (open fds). Still a node (the shell runs
+ * it with fd 9 closed), but the scheduler never speculates on it. */
+#define HS_CMD_F_READS_SHELL (1u << 16)
 
 struct hs_cmd_redir {
 	int fd;			/* the fd redirected (defaults filled in: 0 for <, 1 for >) */

@@ -82,6 +82,42 @@ import json, sys
 for line in open(sys.argv[1]):
     json.loads(line)
 ' log.json
+
+# Speculation off (here: a script the rewriter refuses) means `dash FILE`, never `dash -c
+# TEXT`, reports or not: set -v prints the lines as dash reads them, a line the script appends
+# to its own file runs, and the script sees no trace of hs.
+printf 'set -v\necho one\nx=$(echo two)\necho "$x"\nset +v\necho end\n' >s_verbose.sh
+same "set -v in the script prints its lines" -- s_verbose.sh
+"$HS" --stats --log v.log --timeline v.json s_verbose.sh >v.out 2>v.err; rc=$?
+dash s_verbose.sh >d.out 2>d.err
+t_eq "set -v with --stats/--log/--timeline: same output" "$(cat d.out d.err):0" \
+	"$(cat v.out; grep -v '^hs: ' v.err):$rc"
+t_check "refused script: --stats prints the counters and why" \
+	grep -q 'nodes 0 .*speculated 0.*' v.err
+t_check "refused script: --stats says why" grep -q 'speculation off: set -x / set -v' v.err
+t_eq "refused script: --log is empty" 0 "$(wc -c <v.log)"
+t_check "refused script: --timeline is valid JSON" python3 -m json.tool v.json
+printf 'echo one\necho "echo appended" >>"$0"\n' >self.tpl
+cp self.tpl s_self.sh && dash s_self.sh >d.out 2>&1
+for opts in "--window 0" "--window 1" "--window 8" "--stats --log self.log --timeline self.json"; do
+	cp self.tpl s_self.sh
+	# shellcheck disable=SC2086
+	"$HS" $opts s_self.sh >h.out 2>h.err
+	t_eq "a line appended to the script's own file runs ($opts)" "$(cat d.out)" "$(cat h.out)"
+done
+printf '%s\n' 'set | grep -c "^HS_RUNTIME"' 'env | grep -c "^HS_RUNTIME"' \
+	'ls /proc/self/fd | grep -cx 9' >s_env.sh
+for opts in "" "--stats" "--log env.log" "--timeline env.json"; do
+	# shellcheck disable=SC2086
+	out=$(env -u HS_DEBUG "$HS" $opts s_env.sh 2>/dev/null | tr '\n' ' ')
+	t_eq "refused script sees no HS_RUNTIME nor fd 9 (${opts:-no options})" "0 0 0 " "$out"
+done
+"$HS" --stats -c 'set >/dev/null; trap "echo caught; exit 7" TERM; sleep 5 & wait' \
+	>trap2.out 2>/dev/null & p=$!
+sleep 0.5
+kill -TERM $p; wait $p; rc=$?
+t_eq "--stats, speculation off: kill of hs reaches the shell once" "caught:7" \
+	"$(cat trap2.out):$rc"
 "$HS" --window nope -c : 2>err; rc=$?
 t_eq "--window with a bad number fails with 2" 2 "$rc"
 "$HS" --help-run | grep -q -- --timeline

@@ -3,3 +3,4 @@
 # it goes, so it runs the appended line too (hs must do the same).
 env echo one
 echo 'env echo appended' >> "$0"
+env echo appended

@@ -167,6 +167,27 @@ START_TEST(special_parameters_block_wrapping)
 }
 END_TEST
 
+/* What only the shell itself can answer: still nodes (run with fd 9 closed), never
+ * speculated. */
+START_TEST(commands_looking_at_the_shell_process)
+{
+	struct parsed p = analyze("f() { :; }\ntype f | head -n 1\ncommand -v f | cat\n"
+				  "ls /proc/self/fd | sort\nsh -c 'ls /dev/fd' | sort\n"
+				  "command ls | sort\nls /proc/cpuinfo | sort\ng() { type ls; }\n"
+				  "g | cat\n");
+	const char *shell[] = {"type f", "command -v", "ls /proc/self", "sh -c", "g | cat"};
+	for (size_t i = 0; i < sizeof(shell) / sizeof(*shell); i++) {
+		const struct hs_cmd *c = find(&p, shell[i]);
+		ck_assert_msg(c->flags & HS_CMD_F_READS_SHELL, "%s: no reads_shell", shell[i]);
+	}
+	ck_assert(is_node(find(&p, "type f")));
+	ck_assert(is_node(find(&p, "ls /proc/self")));
+	ck_assert(!(find(&p, "command ls")->flags & HS_CMD_F_READS_SHELL));
+	ck_assert(!(find(&p, "ls /proc/cpuinfo")->flags & HS_CMD_F_READS_SHELL));
+	done(&p);
+}
+END_TEST
+
 START_TEST(subshells_background_and_pipelines_elements_are_not_nodes)
 {
 	struct parsed p = analyze("( ls )\nls &\nx=$(ls)\nls | while read l; do cat; done\n"
@@ -318,6 +339,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, control_flow_place);
 	tcase_add_test(tc, loop_announcement_decisions);
 	tcase_add_test(tc, redirections_and_stdin);
+	tcase_add_test(tc, commands_looking_at_the_shell_process);
 	tcase_add_test(tc, negated_and_andor_pipelines);
 	tcase_add_test(tc, json_table_has_every_command);
 	suite_add_tcase(s, tc);

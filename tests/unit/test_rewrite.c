@@ -158,6 +158,51 @@ START_TEST(unsafe_scripts_run_unchanged)
 	expect_refused("trap 'echo' DEBUG\nls\n", "DEBUG");
 	expect_refused("if true; then\nls\n", "parse error");
 	expect_refused("ls 'unterminated\n", "parse error");
+	/* set -v prints the lines as dash reads them: from the file, not a -c string. */
+	expect_refused("set -v\nls\n", "set -v");
+	expect_refused("set -ev\nls\n", "set -v");
+	expect_refused("set -o verbose\nls\n", "set -v");
+	expect_refused("ls; set +o verbose\n", "set -v");
+}
+END_TEST
+
+/* dash reads the script file as it runs: a script that writes into its own file (the same
+ * inode) must run as itself, not as a -c string (the rewriter's file name here: t.sh). */
+START_TEST(writes_to_own_file_run_unchanged)
+{
+	expect_refused("ls\necho 'ls' >> \"$0\"\n", "own file");
+	expect_refused("exec 3>>$0\n", "own file");
+	expect_refused("echo ls | tee -a \"$0\" >/dev/null\n", "own file");
+	expect_refused("echo ls | env tee \"${0}\"\n", "own file");
+	expect_refused("printf 'ls\\n' | dd of=\"$0\" conv=notrunc\n", "own file");
+	expect_refused("cp new.sh \"$0\"\n", "own file");
+	expect_refused("truncate -s 0 $0\n", "own file");
+	expect_refused("self=$0\nls\necho ls >> \"$self\"\n", "own file");
+	expect_refused("me=\"$(readlink -f \"$0\")\"\ncat x | tee -a \"$me\"\n", "own file");
+	expect_refused("echo ls >> t.sh\n", "own file");
+	expect_refused("echo ls >> \"$dir/t.sh\"\n", "own file");
+	expect_refused("cat x > ./t.sh\n", "own file");
+
+	const char *ok[] = {"cat \"$0\" | wc -l\n",
+			    "cp \"$0\" backup.sh\n",
+			    "grep -c x \"$0\" > count\n",
+			    "dir=$(dirname \"$0\")\nls > \"$dir/out\"\n",
+			    "echo x > my-t.sh\n",
+			    "echo x > t.sh.log\n",
+			    "sed -i s/a/b/ \"$0\"\n",
+			    "echo ${#0} > len\n"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+		struct hs_rewrite *rw = rewrite(ok[i]);
+		ck_assert_msg(rw->refused == NULL, "%s refused: %s", ok[i], rw->refused);
+		hs_rewrite_free(rw);
+	}
+	/* -c has no file of its own. */
+	struct hs_error err = HS_ERROR_INIT;
+	const char *src = "echo ls >> t.sh\n";
+	struct hs_rewrite *rw = hs_rewrite_script(src, strlen(src), "-c", 0, &err);
+	ck_assert_ptr_nonnull(rw);
+	ck_assert_ptr_null(rw->refused);
+	hs_rewrite_free(rw);
 }
 END_TEST
 
@@ -206,6 +251,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, for_without_in_announces_positional);
 	tcase_add_test(tc, lines_and_other_bytes_are_kept);
 	tcase_add_test(tc, unsafe_scripts_run_unchanged);
+	tcase_add_test(tc, writes_to_own_file_run_unchanged);
 	tcase_add_test(tc, set_with_positional_words_is_fine);
 	tcase_add_test(tc, oversize_script_runs_unchanged_unless_asked);
 	suite_add_tcase(s, tc);
