@@ -448,7 +448,7 @@ int hs_runner_commit(struct hs_runner *r, struct hs_error *err)
 	const struct hs_commit_layer *layers;
 	size_t n = hs_sandbox_layers(r->sb, &layers);
 
-	if (hs_commit_apply(layers, n, NULL, 0, err) < 0)
+	if (hs_commit_apply(layers, n, NULL, HS_COMMIT_NOSYNC, err) < 0)
 		return -1;
 	struct hs_error e2 = HS_ERROR_INIT;
 	if (hs_sandbox_destroy(r->sb, &e2) < 0)

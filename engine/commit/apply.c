@@ -739,6 +739,8 @@ static void sync_plan(const struct plan *p)
 	size_t nseen = 0;
 	_cleanup_free_ char *last = NULL;
 
+	if (p->flags & HS_COMMIT_NOSYNC)
+		return;
 	for (size_t i = 0; i < p->n; i++) {
 		_cleanup_free_ char *dir = parent_of(p->steps[i].dst);
 		_cleanup_close_ int fd = -1;
@@ -859,9 +861,11 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 		unregister(jpath, link);
 		return -1;
 	}
-	fsync_dir(jdir);
-	if (link)
-		fsync_dir(registry);
+	if (!(p->flags & HS_COMMIT_NOSYNC)) {
+		fsync_dir(jdir);
+		if (link)
+			fsync_dir(registry);
+	}
 	crash_point();
 
 	for (size_t i = 0; i < p->n; i++) {
@@ -899,7 +903,8 @@ static int run_plan(struct plan *p, const char *jdir, const char *registry, stru
 	r = roll_forward(p, true, err);
 	sync_plan(p);
 	unregister(jpath, link);
-	fsync_dir(jdir);
+	if (!(p->flags & HS_COMMIT_NOSYNC))
+		fsync_dir(jdir);
 	return r;
 }
 

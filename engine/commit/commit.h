@@ -18,6 +18,9 @@
 
 /* Leave the uppers intact: copy entries into the live tree instead of renaming them. */
 #define HS_COMMIT_COPY 0x1u
+/* No fsync/syncfs: atomic against a killed process (the page cache outlives it), not against
+ * power loss; what the speculative runs of `hs script.sh` use, as plain sh syncs nothing. */
+#define HS_COMMIT_NOSYNC 0x2u
 
 /* One captured mount: an overlay upper dir and the live directory it applies to. */
 struct hs_commit_layer {

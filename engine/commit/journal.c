@@ -45,13 +45,13 @@ static void put_hex(FILE *f, const char *v, size_t len)
 		fprintf(f, "%02x", (unsigned char)v[i]);
 }
 
-static int flush_buf(int fd, FILE *f, char **buf, size_t *len, struct hs_error *err)
+static int flush_buf(int fd, FILE *f, char **buf, size_t *len, bool sync, struct hs_error *err)
 {
 	int r = 0;
 
 	if (fclose(f) == EOF)
 		r = hs_error_errno(err, "journal: format");
-	else if (hs_write_full(fd, *buf, *len) < 0 || fsync(fd) < 0)
+	else if (hs_write_full(fd, *buf, *len) < 0 || (sync && fsync(fd) < 0))
 		r = hs_error_errno(err, "journal: write");
 	free(*buf);
 	*buf = NULL;
@@ -107,7 +107,7 @@ int journal_write_plan(int fd, const struct plan *p, struct hs_error *err)
 			break;
 		}
 	}
-	return flush_buf(fd, f, &buf, &len, err);
+	return flush_buf(fd, f, &buf, &len, !(p->flags & HS_COMMIT_NOSYNC), err);
 }
 
 int journal_write_seal(int fd, const struct plan *p, struct hs_error *err)
@@ -123,7 +123,7 @@ int journal_write_seal(int fd, const struct plan *p, struct hs_error *err)
 			fprintf(f, "I %zu %llu %llu\n", i, (unsigned long long)p->steps[i].dev,
 				(unsigned long long)p->steps[i].ino);
 	fputs("SEAL\n", f);
-	return flush_buf(fd, f, &buf, &len, err);
+	return flush_buf(fd, f, &buf, &len, !(p->flags & HS_COMMIT_NOSYNC), err);
 }
 
 static int unhex(int c)
