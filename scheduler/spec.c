@@ -35,6 +35,8 @@
 /* A node the shell ran in less than this is not worth a sandbox (setup and commit cost a
  * few ms, more with runs side by side): it is left to the shell from then on. */
 #define MIN_SPEC_US 10000.0
+/* A run the shell reaches less than this after it started is dropped, not waited for. */
+#define JUST_STARTED_US 15000.0
 
 #ifndef KCMP_FILE
 #define KCMP_FILE 0
@@ -1188,6 +1190,13 @@ static void on_node(struct sched *s, struct hs_msg *m)
 		if (why) {
 			job_free(s, j, false, NULL);
 			reply_run(s, m, why, true);
+			return;
+		}
+		/* Started just now (the shell caught up with it): a sandbox and a commit cost
+		 * more than the little it has done, so the shell runs the node itself. */
+		if (hs_report_now_us() - j->start_us < JUST_STARTED_US) {
+			job_free(s, j, false, "just started");
+			reply_run(s, m, "its run had just started", false);
 			return;
 		}
 		/* Wait for it: running the node again would only compete with it. */
