@@ -25,6 +25,9 @@ void hs_rec_read(struct hs_tracer *t, const char *path, size_t len, unsigned kin
 
 	HASH_FIND(hh, t->reads, path, len, e);
 	if (e) {
+		/* The sorted copies (hs_tracer_reads) may be taken while the tree runs. */
+		if ((e->pub.kinds | kinds) != e->pub.kinds)
+			t->sorted = false;
 		e->pub.kinds |= kinds;
 		return;
 	}
@@ -51,6 +54,8 @@ void hs_rec_write(struct hs_tracer *t, const char *path, size_t len, unsigned ki
 
 	HASH_FIND(hh, t->writes, path, len, e);
 	if (e) {
+		if ((e->pub.kinds | kinds) != e->pub.kinds)
+			t->sorted = false;
 		e->pub.kinds |= kinds;
 		return;
 	}

@@ -163,7 +163,8 @@ int hs_tracer_run(struct hs_tracer *t, pid_t child, int *status, struct hs_error
 /* The backend in use after attach (HS_TRACER_NOTIF or HS_TRACER_PTRACE). */
 enum hs_tracer_backend hs_tracer_backend_used(const struct hs_tracer *t);
 
-/* Results, sorted by path (execs in order). Valid until hs_tracer_free; call once done. */
+/* Results, sorted by path (execs in order): a snapshot, final once the tree is done, that may
+ * also be taken while it runs. Valid until the next call or hs_tracer_free. */
 size_t hs_tracer_reads(struct hs_tracer *t, const struct hs_tracer_read **out);
 size_t hs_tracer_writes(struct hs_tracer *t, const struct hs_tracer_write **out);
 size_t hs_tracer_execs(struct hs_tracer *t, const struct hs_tracer_exec **out);
