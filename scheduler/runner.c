@@ -25,6 +25,7 @@
 #define MAX_SETUP_FAILURES 3
 
 struct hs_runner {
+	struct hs_runner *next; /* in the graveyard */
 	struct hs_sandbox *sb;
 	struct hs_tracer *t;
 	pid_t pid;
@@ -33,7 +34,6 @@ struct hs_runner {
 	int stdin_fd;   /* read end of the run's stdin pipe: its byte gone = stdin was read */
 	int status;
 	bool sb_done, tr_done;
-	struct timespec started; /* CLOCK_REALTIME, the clock of file times */
 	char missing[4096];
 };
 
@@ -44,8 +44,8 @@ static long long ts_ns(struct timespec t)
 
 /* File times are coarse (one tick of CLOCK_REALTIME_COARSE, 4 ms at HZ=250, where the file
  * system has no multigrain timestamps): a change in the same tick as the stamped one leaves
- * mtime and ctime equal. An object changed within two ticks before the run started may
- * change again unseen, so its stamp proves nothing: such a read counts as stale. */
+ * mtime and ctime equal. An object changed within two ticks before its stamp was taken may
+ * change again unseen, so the stamp proves nothing: such a read counts as stale. */
 static long long tick_margin_ns(void)
 {
 	static long long margin;
@@ -59,6 +59,8 @@ static long long tick_margin_ns(void)
 }
 
 static unsigned setup_failures;
+
+static void sweep(bool block);
 
 /* A small /proc or /sys file as a string, or NULL. */
 static char *read_small(const char *path)
@@ -134,6 +136,7 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	struct hs_runner *r;
 	int in[2] = {-1, -1};
 
+	sweep(false);
 	if (setup_failures >= MAX_SETUP_FAILURES) {
 		hs_error_set(err, ENOTSUP, "speculative runs failed to start %u times",
 			     setup_failures);
@@ -175,7 +178,6 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	cmd.flags = HS_SANDBOX_IDLE;
 	cmd.pre_exec = pre_exec;
 	cmd.pre_exec_arg = &hook;
-	clock_gettime(CLOCK_REALTIME, &r->started);
 	if (hs_sandbox_spawn(r->sb, &cmd, &r->pid, &r->waitfd, err) < 0) {
 		r->pid = -1;
 		goto fail;
@@ -281,7 +283,7 @@ bool hs_runner_clean(struct hs_runner *r, const char **why)
 /* Whether the live object at path still has the stamp a read recorded. Stamps taken through
  * the run's overlay carry the overlay's device (and, for directories, its inode numbers): the
  * identity is compared only when the devices agree; type, size and both times always. */
-static bool stamp_live(const struct hs_tracer_read *rd, const struct timespec *started)
+static bool stamp_live(const struct hs_tracer_read *rd)
 {
 	const struct hs_tracer_stamp *s = &rd->stamp;
 	struct stat sb;
@@ -304,8 +306,9 @@ static bool stamp_live(const struct hs_tracer_read *rd, const struct timespec *s
 		return false;
 	if (s->dev == sb.st_dev && s->ino != sb.st_ino)
 		return false;
-	/* Equal, but changed too close to the run's start to tell a later change apart. */
-	if (ts_ns(s->ctime) > ts_ns(*started) - tick_margin_ns())
+	/* Equal, but changed too close to when the stamp was taken to tell a later change in
+	 * the same tick apart. */
+	if (ts_ns(s->ctime) > ts_ns(s->taken) - tick_margin_ns())
 		return false;
 	return true;
 }
@@ -361,7 +364,7 @@ bool hs_runner_reads_valid(struct hs_runner *r, const char **path)
 		/* The run's own writes are in its sandbox; what it read first is what matters. */
 		if ((rd[i].kinds & HS_TRACER_AFTER_WRITE) || virtual_path(rd[i].path))
 			continue;
-		if (!stamp_live(&rd[i], &r->started)) {
+		if (!stamp_live(&rd[i])) {
 			*path = rd[i].path;
 			return false;
 		}
@@ -457,20 +460,53 @@ int hs_runner_commit(struct hs_runner *r, struct hs_error *err)
 	return 0;
 }
 
-void hs_runner_free(struct hs_runner *r)
+/* Runs given up (killed, or done with): their processes die, their sandboxes are removed
+ * later, off the path of the shell's answers (dropping a run used to wait for its
+ * namespaces and remove its dirs there, tens of ms on chain.sh). */
+static struct hs_runner *graveyard;
+
+static void bury(struct hs_runner *r)
 {
 	struct hs_error err = HS_ERROR_INIT;
 
-	if (!r)
-		return;
-	if (r->pid > 0 && !r->sb_done) {
-		kill(r->pid, SIGKILL);
-		hs_sandbox_wait(r->pid, r->waitfd, &err);
-	}
 	hs_tracer_free(r->t);
 	if (r->stdin_fd >= 0)
 		close(r->stdin_fd);
 	if (r->sb && hs_sandbox_destroy(r->sb, &err) < 0)
 		hs_warn("removing a sandbox: %s", err.msg);
 	free(r);
+}
+
+/* Finish the runs in the graveyard whose processes are gone (all of them with block). */
+static void sweep(bool block)
+{
+	for (struct hs_runner **pp = &graveyard, *r; (r = *pp);) {
+		if (r->pid > 0 && !r->sb_done) {
+			struct pollfd p = {r->waitfd, POLLIN, 0};
+			struct hs_error err = HS_ERROR_INIT;
+			if (!block && poll(&p, 1, 0) <= 0) {
+				pp = &r->next;
+				continue;
+			}
+			hs_sandbox_wait(r->pid, r->waitfd, &err);
+			r->sb_done = true;
+		}
+		*pp = r->next;
+		bury(r);
+	}
+}
+
+void hs_runner_free(struct hs_runner *r)
+{
+	if (!r)
+		return;
+	if (r->pid > 0 && !r->sb_done)
+		kill(r->pid, SIGKILL);
+	r->next = graveyard;
+	graveyard = r;
+}
+
+void hs_runner_flush(void)
+{
+	sweep(true);
 }

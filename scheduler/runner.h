@@ -51,7 +51,11 @@ bool hs_runner_conflicts(struct hs_runner *r, struct hs_runner *w, const char **
  * business). Returns 0, or -1 with err set. */
 int hs_runner_commit(struct hs_runner *r, struct hs_error *err);
 
-/* Kill the run if it still runs, remove its sandbox, free r. NULL is a no-op. */
+/* Kill the run if it still runs and give it up: its processes are reaped and its sandbox
+ * removed later (at the next hs_runner_start, or hs_runner_flush). NULL is a no-op. */
 void hs_runner_free(struct hs_runner *r);
+
+/* Reap and remove every run given up: before the scheduler returns. */
+void hs_runner_flush(void);
 
 #endif

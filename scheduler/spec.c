@@ -1374,6 +1374,7 @@ void hs_spec_cleanup(struct sched *s)
 	close_shell_span(s);
 	while (sp->jobs)
 		job_free(s, sp->jobs, false, NULL);
+	hs_runner_flush();
 	stack_pop_to(sp, 0);
 	hs_msg_release(&sp->await_msg);
 	hs_shstate_release(&sp->known);

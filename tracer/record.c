@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 void hs_stamp_from_stat(struct hs_tracer_stamp *st, const struct stat *sb)
 {
@@ -40,6 +41,7 @@ void hs_rec_read(struct hs_tracer *t, const char *path, size_t len, unsigned kin
 	e->pub.path = e->path;
 	e->pub.kinds = kinds;
 	e->pub.stamp = *st;
+	clock_gettime(CLOCK_REALTIME, &e->pub.stamp.taken);
 	struct wr_entry *w;
 	HASH_FIND(hh, t->writes, path, len, w);
 	if (w)

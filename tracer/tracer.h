@@ -71,6 +71,7 @@ struct hs_tracer_stamp {
 	mode_t mode; /* type and permission bits */
 	off_t size;
 	struct timespec mtime, ctime;
+	struct timespec taken; /* CLOCK_REALTIME when the read was recorded (just after the stat) */
 };
 
 /* What a read was (a bit set: one path can be read several ways). */
