@@ -5,7 +5,7 @@ set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /var/tmp/hs-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$top/examples/gen-text.sh" "$work/sh" 8 40000
+"$top/examples/gen-text.sh" "$work/sh" 8 500000
 cp -a "$work/sh" "$work/hs"
 
 t0=$(date +%s.%N)
@@ -14,7 +14,7 @@ t1=$(date +%s.%N)
 "$top/hs" "$top/examples/wordfreq.sh" "$work/hs" >"$work/hs.out" 2>&1
 t2=$(date +%s.%N)
 
-echo "--- hs examples/wordfreq.sh (8 files of 40,000 words) ---"
+echo "--- hs examples/wordfreq.sh (8 files of 500,000 words) ---"
 cat "$work/hs.out"
 echo "---"
 awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "dash: %.2f s   hs: %.2f s   speedup: %.2fx (2 cores here: at most 2x)\n", b - a, c - b, (b - a) / (c - b) }'

@@ -6,9 +6,11 @@ set -e
 dir=${1:-.}
 mkdir -p "$dir/out"
 for f in "$dir"/*.txt; do
-	name=$(basename "$f" .txt)
+	name=${f##*/}
+	name=${name%.txt}
 	tr -cs 'A-Za-z' '\n' <"$f" | tr 'A-Z' 'a-z' | sort | uniq -c | sort -rn | head -n 5 >"$dir/out/$name.top"
-	echo "$name: $(head -n 1 "$dir/out/$name.top" | awk '{print $2}')"
+	read -r count word <"$dir/out/$name.top"
+	echo "$name: $word ($count)"
 done
 cat "$dir"/out/*.top | awk '{n[$2] += $1} END {for (w in n) print n[w], w}' | sort -rn | head -n 3 >"$dir/out/all.top"
 echo "overall:"
