@@ -22,7 +22,7 @@
  * hs alone (kill PID), not when the terminal sent them to the whole process group. */
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-static void sigset_forwarded(sigset_t *set)
+void hs_sched_sigset(sigset_t *set)
 {
 	sigemptyset(set);
 	for (size_t i = 0; i < HS_ARRAY_SIZE(forwarded_signals); i++)
@@ -176,7 +176,7 @@ int hs_sched_run(const struct hs_sched_config *cfg, struct hs_error *err)
 	s.sock = s.epfd = s.sigfd = s.shell_pidfd = -1;
 	if (hs_report_init(&s.report, cfg->log_path, cfg->timeline_path, err) < 0)
 		return -1;
-	sigset_forwarded(&mask);
+	hs_sched_sigset(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		hs_error_errno(err, "socketpair");

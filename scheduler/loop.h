@@ -5,6 +5,7 @@
 #include "scheduler/report.h"
 #include "scheduler/sched-internal.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,6 +31,9 @@ struct sched {
 };
 
 int hs_sched_watch(struct sched *s, int fd, uint64_t tag);
+/* The signals the loop blocks for itself (taken through its signalfd); the shell and the
+ * speculative runs get them unblocked. Async-signal-safe. */
+void hs_sched_sigset(sigset_t *set);
 void hs_sched_unwatch(struct sched *s, int fd);
 /* Send one reply line (with its newline) to the shell. Returns 0, or -1 when the shell's end
  * is gone (the socket is then closed). */

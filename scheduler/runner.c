@@ -4,6 +4,7 @@
  * afterwards, so such a run is never committed (the shell runs it on the real stdin). This
  * costs nothing per read, where trapping reads of fd 0 would stop every pipeline stage. */
 #include "scheduler/runner.h"
+#include "scheduler/loop.h"
 
 #include "engine/commit/commit.h"
 #include "lib/util.h"
@@ -30,7 +31,6 @@ struct hs_runner {
 	struct hs_tracer *t;
 	pid_t pid;
 	int waitfd;
-	int state_fd;   /* the caller's, not owned: becomes the command's fd 9 */
 	int stdin_fd;   /* read end of the run's stdin pipe: its byte gone = stdin was read */
 	int status;
 	bool sb_done, tr_done;
@@ -110,14 +110,9 @@ static int pre_exec(void *arg)
 	struct hook_arg *h = arg;
 	sigset_t set;
 
-	/* The signals the scheduler blocks for itself (loop.c), unblocked as for the shell:
-	 * a blocked SIGPIPE would turn `sort | head` into write errors. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGPIPE);
+	/* The signals the scheduler blocks for itself, unblocked as for the shell: a blocked
+	 * SIGPIPE would turn `sort | head` into write errors. */
+	hs_sched_sigset(&set);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (h->state_fd == 9) {
 		if (fcntl(9, F_SETFD, 0) < 0)
@@ -150,7 +145,6 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	r->waitfd = -1;
 	r->pid = -1;
 	r->stdin_fd = -1;
-	r->state_fd = req->state_fd;
 	if (pipe2(in, O_CLOEXEC) < 0) {
 		hs_error_errno(err, "runner: pipe");
 		goto fail;

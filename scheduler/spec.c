@@ -883,6 +883,18 @@ static char *write_post_file(struct spec_state *sp, const struct job *j, const c
 	return path;
 }
 
+/* Throw away job k, whose reads went stale (path) after `after`: its node reads what an
+ * earlier one writes, and the window restarts it once that has taken effect. */
+static void drop_stale(struct sched *s, struct job *k, const char *path, const char *after)
+{
+	s->spec->dependent[k->node->id] = true;
+	count_rerun(s, "stale read (re-run speculatively)");
+	hs_report_log(&s->report, "invalidate", k->pos.node, "",
+		      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"%s\"", k->key,
+		      path ? path : "", after);
+	job_free(s, k, false, NULL);
+}
+
 /* The shell reached j's position: commit it, or answer "run". Frees j. */
 static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 {
@@ -942,9 +954,6 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 		return;
 	}
 	hs_report_log(&s->report, "validate", m->id, iter, "\"ok\":true");
-	if (getenv("HS_DEBUG"))
-		hs_warn("replay node %s: out %lld bytes, err %lld bytes", j->key,
-			(long long)lseek(j->out_fd, 0, SEEK_END), (long long)lseek(j->err_fd, 0, SEEK_END));
 	if (replay(j->out_fd, out) < 0 || (j->err_fd != j->out_fd && replay(j->err_fd, errfd) < 0)) {
 		/* The reader went away (EPIPE): the shell's own writes fail the same way next. */
 	}
@@ -975,18 +984,14 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	sp->cur_has_post = j->has_post && hs_shstate_copy(&sp->cur_post, &j->post) == 0;
 	sp->cur_outcome = 1;
 	/* Runs that read what this one wrote are stale, whatever their stamps say. */
+	char after[200];
+	snprintf(after, sizeof(after), "commit of %s", j->key);
 	for (struct job *k = sp->jobs, *nx; k; k = nx) {
 		const char *path;
 		nx = k->next;
-		if (k == j || !k->r || k->state == JOB_BROKEN || k == sp->awaited ||
-		    !hs_runner_conflicts(k->r, j->r, &path))
-			continue;
-		sp->dependent[k->node->id] = true;
-		count_rerun(s, "stale read (re-run speculatively)");
-		hs_report_log(&s->report, "invalidate", k->pos.node, "",
-			      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"commit of %s\"", k->key,
-			      path, j->key);
-		job_free(s, k, false, NULL);
+		if (k != j && k->r && k->state != JOB_BROKEN && k != sp->awaited &&
+		    hs_runner_conflicts(k->r, j->r, &path))
+			drop_stale(s, k, path, after);
 	}
 	job_free(s, j, true, NULL);
 	hs_sched_reply(s, line);
@@ -1091,14 +1096,8 @@ static void revalidate(struct sched *s, const char *cause)
 		nx = j->next;
 		if (j->state == JOB_BROKEN || j == sp->awaited)
 			continue;
-		if (!hs_runner_reads_valid(j->r, &stale)) {
-			sp->dependent[j->node->id] = true;
-			count_rerun(s, "stale read (re-run speculatively)");
-			hs_report_log(&s->report, "invalidate", j->pos.node, "",
-				      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"%s\"", j->key,
-				      stale ? stale : "", cause);
-			job_free(s, j, false, NULL);
-		}
+		if (!hs_runner_reads_valid(j->r, &stale))
+			drop_stale(s, j, stale, cause);
 	}
 }
 

@@ -140,30 +140,51 @@ static int build(uint32_t action, bool stdin_rules, struct hs_filter_prog *out,
 #undef TRY
 }
 
-static struct hs_filter_prog prog_notif, prog_notif_nostdin, prog_trace;
-static struct hs_error build_err;
-static int build_rc;
-static pthread_once_t build_once = PTHREAD_ONCE_INIT;
+/* Each program is built on first use (a libseccomp build is most of hs's start-up): the
+ * scheduler's runs need only the notif program without stdin rules and the ptrace one. */
+struct lazy_prog {
+	pthread_once_t once;
+	struct hs_filter_prog prog;
+	struct hs_error err;
+	int rc;
+};
 
-static void build_all(void)
+static struct lazy_prog notif_full = {.once = PTHREAD_ONCE_INIT};
+static struct lazy_prog notif_nostdin = {.once = PTHREAD_ONCE_INIT};
+static struct lazy_prog trace_full = {.once = PTHREAD_ONCE_INIT};
+
+static void build_notif_full(void)
 {
-	build_rc = build(SCMP_ACT_NOTIFY, true, &prog_notif, &build_err);
-	if (build_rc == 0)
-		build_rc = build(SCMP_ACT_NOTIFY, false, &prog_notif_nostdin, &build_err);
-	if (build_rc == 0)
-		build_rc = build(SCMP_ACT_TRACE(1), true, &prog_trace, &build_err);
+	notif_full.rc = build(SCMP_ACT_NOTIFY, true, &notif_full.prog, &notif_full.err);
+}
+
+static void build_notif_nostdin(void)
+{
+	notif_nostdin.rc = build(SCMP_ACT_NOTIFY, false, &notif_nostdin.prog, &notif_nostdin.err);
+}
+
+static void build_trace_full(void)
+{
+	trace_full.rc = build(SCMP_ACT_TRACE(1), true, &trace_full.prog, &trace_full.err);
+}
+
+static const struct hs_filter_prog *lazy_get(struct lazy_prog *l, void (*init)(void),
+					      struct hs_error *err)
+{
+	pthread_once(&l->once, init);
+	if (l->rc < 0) {
+		if (err)
+			*err = l->err;
+		return NULL;
+	}
+	return &l->prog;
 }
 
 int hs_tracer_filters(const struct hs_filter_prog **notif, const struct hs_filter_prog **trace,
 		      bool stdin_rules, struct hs_error *err)
 {
-	pthread_once(&build_once, build_all);
-	if (build_rc < 0) {
-		if (err)
-			*err = build_err;
-		return -1;
-	}
-	*notif = stdin_rules ? &prog_notif : &prog_notif_nostdin;
-	*trace = &prog_trace;
-	return 0;
+	*notif = stdin_rules ? lazy_get(&notif_full, build_notif_full, err)
+			     : lazy_get(&notif_nostdin, build_notif_nostdin, err);
+	*trace = *notif ? lazy_get(&trace_full, build_trace_full, err) : NULL;
+	return *notif && *trace ? 0 : -1;
 }
