@@ -346,18 +346,9 @@ __attribute__((noreturn)) static void exec_shell(const char *shell, char **argv,
 static void write_report_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t len = strlen(text), done = 0;
 
-	if (fd < 0)
+	if (fd < 0 || hs_write_full(fd, text, strlen(text)) < 0)
 		hs_die(2, "%s: %s", path, strerror(errno));
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			hs_die(2, "%s: %s", path, strerror(errno));
-		done += (size_t)w;
-	}
 	if (close(fd) < 0)
 		hs_die(2, "%s: %s", path, strerror(errno));
 }
