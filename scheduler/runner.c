@@ -193,8 +193,9 @@ fail:
 void hs_runner_fds(const struct hs_runner *r, int fds[2])
 {
 	/* The listener stays open (and, hung up, readable) until hs_runner_free: the caller
-	 * must stop watching it once the run is over. */
-	fds[0] = hs_tracer_fd(r->t);
+	 * must stop watching it once the trace is final, or its loop spins until the sandbox
+	 * is done too. The wait fd is closed when the sandbox is done. */
+	fds[0] = r->tr_done ? -1 : hs_tracer_fd(r->t);
 	fds[1] = r->sb_done ? -1 : r->waitfd;
 }
 

@@ -24,7 +24,9 @@ int hs_runner_probe(struct hs_error *err);
 /* Start a run at idle priority. Returns NULL with err set. */
 struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error *err);
 
-/* The fds to poll for POLLIN (up to 2; -1 for none). */
+/* The fds to poll for POLLIN (up to 2; -1 for none): [0] the tracer's listener, until the
+ * trace is final (then it stays open but must no longer be polled: hung up, it is always
+ * readable); [1] the sandbox's wait fd, until the sandbox is done (then it is closed). */
 void hs_runner_fds(const struct hs_runner *r, int fds[2]);
 
 /* Handle pending events. Returns 1 once the run is over (process tree gone, trace final),

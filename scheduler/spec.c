@@ -80,6 +80,7 @@ struct job {
 	double start_us, end_us;
 	unsigned lane;
 	uint64_t tag;
+	int watched[2]; /* the runner's fds in the loop's epoll set, -1 when not */
 	bool seen; /* still in the latest predicted sequence */
 };
 
@@ -391,16 +392,28 @@ static void job_unlink(struct spec_state *sp, struct job *j)
 	}
 }
 
+/* Stop watching the runner's fds that it no longer lists (all of them when all): the
+ * listener once the trace is final (it is kept open, hung up); the wait fd once closed,
+ * which took it out of the epoll set already (its number may be reused since). */
+static void job_sync_watch(struct sched *s, struct job *j, bool all)
+{
+	int fds[2] = {-1, -1};
+
+	if (j->r)
+		hs_runner_fds(j->r, fds);
+	for (int i = 0; i < 2; i++) {
+		if (j->watched[i] < 0 || (!all && fds[i] == j->watched[i]))
+			continue;
+		bool open = i == 0 ? j->r != NULL : fds[1] == j->watched[1];
+		if (open)
+			hs_sched_unwatch(s, j->watched[i]);
+		j->watched[i] = -1;
+	}
+}
+
 static void job_stop_watch(struct sched *s, struct job *j)
 {
-	int fds[2];
-
-	if (!j->r)
-		return;
-	hs_runner_fds(j->r, fds);
-	for (int i = 0; i < 2; i++)
-		if (fds[i] >= 0)
-			hs_sched_unwatch(s, fds[i]);
+	job_sync_watch(s, j, true);
 }
 
 /* Free a job; `used` says whether its work counts as saved or as wasted. */
@@ -683,11 +696,10 @@ static int job_start(struct sched *s, struct job *j)
 	free(argv);
 	if (!j->r)
 		goto out;
-	int fds[2];
-	hs_runner_fds(j->r, fds);
+	hs_runner_fds(j->r, j->watched);
 	for (int i = 0; i < 2; i++)
-		if (fds[i] >= 0)
-			hs_sched_watch(s, fds[i], j->tag);
+		if (j->watched[i] >= 0 && hs_sched_watch(s, j->watched[i], j->tag) < 0)
+			j->watched[i] = -1;
 	j->state = JOB_RUNNING;
 	j->lane = lane_take(sp);
 	sp->running++;
@@ -1057,6 +1069,7 @@ void hs_spec_schedule(struct sched *s)
 			j->pos = p;
 			j->node = node;
 			j->out_fd = j->err_fd = j->state_fd = -1;
+			j->watched[0] = j->watched[1] = -1;
 			j->tag = HS_TAG_SPEC + sp->next_tag++;
 			if (predict_for(sp, &running, node, &j->pred) < 0) {
 				free(j);
@@ -1273,8 +1286,10 @@ bool hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events)
 	if (!j || j->state != JOB_RUNNING)
 		return false;
 	int r = hs_runner_handle(j->r, &err);
-	if (r == 0)
+	if (r == 0) {
+		job_sync_watch(s, j, false);
 		return false;
+	}
 	if (r < 0) {
 		job_stop_watch(s, j);
 		if (sp->running > 0)
