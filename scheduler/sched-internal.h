@@ -91,4 +91,13 @@ bool hs_stamp_equal(const struct hs_stamp *a, const struct hs_stamp *b);
 /* Quote s for the shell (single quotes), appended to a malloc'd buffer. */
 char *hs_shquote(const char *s);
 
+/* A node's dependency on an earlier node (by id), for scheduling: 0 none known, else the
+ * writer's id, or HS_DEP_ANY when there are several (then every earlier node). */
+#define HS_DEP_ANY (~0U)
+
+/* Dependencies the text shows (scheduler/deps.c): nodes in program order; dep_on (by node
+ * id) gets the id of the latest earlier node that redirects output to a file whose literal
+ * name the node's text has as a word. */
+void hs_sched_text_deps(const struct hs_sched_node *const *nodes, size_t n, unsigned *dep_on);
+
 #endif

@@ -112,10 +112,12 @@ struct spec_state {
 	unsigned eff_window;
 	unsigned since_probe;
 	double *shell_us; /* by node id: how long the shell took to run it last, 0: unknown */
-	/* By node id: a run of it went stale (it reads what an earlier node writes). Later runs
-	 * of it start only once every node before it has taken effect, which a run cannot see
-	 * before (years.sh: the analyses of a year read what its tar extracts). */
-	bool *dependent;
+	/* By node id: the earlier node it reads what it writes (HS_DEP_ANY: several, or not
+	 * known which), from the text (deps.c) or because a run of it went stale. Later runs of
+	 * it start only once that node has taken effect, which a run cannot see before
+	 * (years.sh: the analyses of a year read what its tar extracts). */
+	unsigned *dep_on;
+	unsigned *pending; /* scratch for hs_spec_schedule: the nodes not yet taken effect */
 	uint64_t next_tag;
 	unsigned long lanes; /* bitmap of busy timeline lanes */
 	/* The node the shell waits on while its job still runs. */
@@ -897,9 +899,19 @@ static char *write_post_file(struct spec_state *sp, const struct job *j, const c
 
 /* Throw away job k, whose reads went stale (path) after `after`: its node reads what an
  * earlier one writes, and the window restarts it once that has taken effect. */
-static void drop_stale(struct sched *s, struct job *k, const char *path, const char *after)
+/* Note that node id read what `writer` wrote (HS_DEP_ANY: unknown). */
+static void note_dep(struct spec_state *sp, unsigned id, unsigned writer)
 {
-	s->spec->dependent[k->node->id] = true;
+	if (sp->dep_on[id] == 0)
+		sp->dep_on[id] = writer;
+	else if (sp->dep_on[id] != writer)
+		sp->dep_on[id] = HS_DEP_ANY;
+}
+
+static void drop_stale(struct sched *s, struct job *k, const char *path, const char *after,
+		       unsigned writer)
+{
+	note_dep(s->spec, k->node->id, writer);
 	count_rerun(s, "stale read (re-run speculatively)");
 	hs_report_log(&s->report, "invalidate", k->pos.node, "",
 		      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"%s\"", k->key,
@@ -928,7 +940,7 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 		why = sp->why_buf;
 	} else if (!hs_runner_reads_valid(j->r, &stale)) {
 		why = "stale read";
-		sp->dependent[j->node->id] = true;
+		note_dep(sp, j->node->id, HS_DEP_ANY);
 	}
 	int out = -1, errfd = -1;
 	if (!why) {
@@ -1003,7 +1015,7 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 		nx = k->next;
 		if (k != j && k->r && k->state != JOB_BROKEN && k != sp->awaited &&
 		    hs_runner_conflicts(k->r, j->r, &path))
-			drop_stale(s, k, path, after);
+			drop_stale(s, k, path, after, j->node->id);
 	}
 	job_free(s, j, true, NULL);
 	hs_sched_reply(s, line);
@@ -1039,8 +1051,11 @@ void hs_spec_schedule(struct sched *s)
 	}
 	/* Whether everything before the position reached has taken effect: the shell's node is
 	 * done (committed, or run by the shell and finished), and only dependent nodes, not
-	 * started before, lie in between. */
+	 * started before, lie in between. And the nodes that have not taken effect before it. */
 	bool settled = !sp->shell_running && !sp->awaited;
+	size_t npending = 0;
+	if (!settled && cn)
+		sp->pending[npending++] = cn->id;
 	for (unsigned step = 0; ok && step < horizon; step++) {
 		const char *var, *val;
 		struct pos q;
@@ -1057,9 +1072,16 @@ void hs_spec_schedule(struct sched *s)
 		pos_key(&p, key, sizeof(key));
 		struct job *j = job_find(sp, key);
 		bool quick = sp->shell_us[node->id] > 0 && sp->shell_us[node->id] < MIN_SPEC_US;
-		bool wait_deps = sp->dependent[node->id] && !settled;
-		if (!sp->dependent[node->id])
+		unsigned dep = sp->dep_on[node->id];
+		bool wait_deps = false;
+		if (dep == HS_DEP_ANY)
+			wait_deps = !settled;
+		else if (dep)
+			for (size_t k = 0; k < npending && !wait_deps; k++)
+				wait_deps = sp->pending[k] == dep;
+		if (!dep)
 			settled = false;
+		sp->pending[npending++] = node->id;
 		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick && !wait_deps &&
 		    sp->running < sp->eff_window) {
 			j = calloc(1, sizeof(*j));
@@ -1099,7 +1121,7 @@ void hs_spec_schedule(struct sched *s)
 /* Jobs whose reads went stale (an earlier node wrote what they read) are thrown away at
  * once, running ones too (what they read so far is already wrong), so the window restarts
  * them on the settled inputs. */
-static void revalidate(struct sched *s, const char *cause)
+static void revalidate(struct sched *s, const char *cause, unsigned writer)
 {
 	struct spec_state *sp = s->spec;
 
@@ -1110,7 +1132,7 @@ static void revalidate(struct sched *s, const char *cause)
 		if (j->state == JOB_BROKEN || j == sp->awaited)
 			continue;
 		if (!hs_runner_reads_valid(j->r, &stale))
-			drop_stale(s, j, stale, cause);
+			drop_stale(s, j, stale, cause, writer);
 	}
 }
 
@@ -1129,7 +1151,7 @@ static void close_shell_span(struct sched *s)
 	hs_report_log(&s->report, "finish", sp->shell_node, "", "\"by\":\"shell\"");
 	sp->shell_running = false;
 	/* The node ran for real and may have written anything. */
-	revalidate(s, "a node run by the shell");
+	revalidate(s, "a node run by the shell", sp->shell_node);
 }
 
 /* Where the shell is now, from the loop stack: false when a loop around the node was not
@@ -1196,7 +1218,7 @@ static void on_node(struct sched *s, struct hs_msg *m)
 		const char *why = NULL, *stale;
 		if (!hs_runner_reads_valid(j->r, &stale)) {
 			why = "stale read";
-			sp->dependent[j->node->id] = true;
+			note_dep(sp, j->node->id, HS_DEP_ANY);
 		} else if (!j->node->prelude && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
 			why = "state";
 		if (why) {
@@ -1357,14 +1379,22 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->by_id = calloc(sp->nby_id, sizeof(*sp->by_id));
 	sp->order = calloc(cfg->nnodes, sizeof(unsigned));
 	sp->shell_us = calloc(sp->nby_id, sizeof(double));
-	sp->dependent = calloc(sp->nby_id, sizeof(bool));
-	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->dependent)
+	sp->dep_on = calloc(sp->nby_id, sizeof(unsigned));
+	sp->pending = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(unsigned));
+	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->dep_on || !sp->pending)
 		return hs_error_set(err, ENOMEM, "node table");
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		sp->by_id[cfg->nodes[i].id] = &cfg->nodes[i];
 		sp->order[sp->norder++] = cfg->nodes[i].id;
 	}
 	qsort(sp->order, sp->norder, sizeof(unsigned), cmp_id);
+	const struct hs_sched_node **in_order = calloc(sp->norder + 1, sizeof(*in_order));
+	if (!in_order)
+		return hs_error_set(err, ENOMEM, "node table");
+	for (size_t i = 0; i < sp->norder; i++)
+		in_order[i] = sp->by_id[sp->order[i]];
+	hs_sched_text_deps(in_order, sp->norder, sp->dep_on);
+	free(in_order);
 	if (cfg->window == 0 || cfg->nnodes == 0)
 		return 0;
 	sp->shell_path = find_in_path(cfg->shell);
@@ -1416,7 +1446,8 @@ void hs_spec_cleanup(struct sched *s)
 	free(sp->by_id);
 	free(sp->order);
 	free(sp->shell_us);
-	free(sp->dependent);
+	free(sp->dep_on);
+	free(sp->pending);
 	free(sp);
 	s->spec = NULL;
 }

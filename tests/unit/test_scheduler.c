@@ -289,6 +289,55 @@ START_TEST(shquote_round_trips_through_dash)
 }
 END_TEST
 
+/* deps of the texts, in program order: dep_on[i] for node ids 1..n. */
+static void text_deps(const char *const *texts, size_t n, unsigned *dep_on)
+{
+	struct hs_sched_node nodes[16];
+	const struct hs_sched_node *order[16];
+
+	ck_assert_uint_le(n, 16);
+	memset(nodes, 0, sizeof(nodes));
+	for (size_t i = 0; i < n; i++) {
+		nodes[i].id = (unsigned)i + 1;
+		nodes[i].text = texts[i];
+		order[i] = &nodes[i];
+	}
+	memset(dep_on, 0, (n + 1) * sizeof(*dep_on));
+	hs_sched_text_deps(order, n, dep_on);
+}
+
+START_TEST(text_deps_follow_literal_redirection_targets)
+{
+	const char *t[] = {
+		"sort -n s0 > s1",                   /* 1 */
+		"awk '{print $2}' s1 > s2",          /* 2: reads s1 (1) */
+		"sort s2 >s3 2>/dev/null",           /* 3: reads s2 (2) */
+		"cat s1 s3",                         /* 4: s1 (1) and s3 (3): several */
+		"echo x > s3",                       /* 5: a blind write reads nothing */
+		"echo y >> s3",                      /* 6: an append reads s3 (5) */
+		"wc -l < s3",                        /* 7: s3 written by 6 last */
+		"cat s1x s10 \"s2\" $s1 s1/x >&2",   /* 8: no whole literal word */
+		"grep a \"$f\" > \"out/$f\"",        /* 9: a target with an expansion */
+		"cat out/",                          /* 10 */
+		"echo s1>/dev/null",                 /* 11: s1 again: reads it (1) */
+	};
+	unsigned dep[12];
+
+	text_deps(t, 11, dep);
+	ck_assert_uint_eq(dep[1], 0);
+	ck_assert_uint_eq(dep[2], 1);
+	ck_assert_uint_eq(dep[3], 2);
+	ck_assert_uint_eq(dep[4], HS_DEP_ANY);
+	ck_assert_uint_eq(dep[5], 0);
+	ck_assert_uint_eq(dep[6], 5);
+	ck_assert_uint_eq(dep[7], 6);
+	ck_assert_uint_eq(dep[8], 0);
+	ck_assert_uint_eq(dep[9], 0);
+	ck_assert_uint_eq(dep[10], 0);
+	ck_assert_uint_eq(dep[11], 1);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
 	Suite *s = suite_create("scheduler");
@@ -304,6 +353,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, state_unknown_variable_predicted_unset);
 	tcase_add_test(tc, stamp_sees_create_write_replace_remove);
 	tcase_add_test(tc, shquote_round_trips_through_dash);
+	tcase_add_test(tc, text_deps_follow_literal_redirection_targets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,135 @@
+/* Dependencies between nodes that the script's text makes plain: a node that names a file an
+ * earlier node redirects its output to (`sort s0 > s1` then `awk ... s1 > s2`) would read
+ * that file, so a run of it started before the earlier node took effect is thrown away. The
+ * scheduler starts such a node only once its writer has taken effect.
+ *
+ * This is a scheduling hint, not a correctness rule: validation still checks every read.
+ * A false dependency costs parallelism, a missed one a run thrown away (and then learned, in
+ * spec.c). So the scan is deliberately plain: write targets are literal words after `>`,
+ * `>>` or `>|` (no quotes, no expansions, not /dev/...), and a node names a file when the
+ * same literal appears in its text as a whole word. */
+#include "scheduler/sched-internal.h"
+
+#include "lib/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+struct target {
+	UT_hash_handle hh;
+	unsigned writer; /* the latest node (program order) that writes it */
+	char name[];
+};
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("._-/+,@%", c) != NULL);
+}
+
+/* Whether the word ending at text[end) is literal: it stops at a shell delimiter, not at a
+ * quote, an expansion or a glob that would make it something else. */
+static bool ends_word(const char *text, size_t end)
+{
+	char c = text[end];
+	return c == '\0' || strchr(" \t\n;|&)<>", c) != NULL;
+}
+
+static bool starts_word(const char *text, size_t start)
+{
+	return start == 0 || strchr(" \t\n;|&(<>", text[start - 1]) != NULL;
+}
+
+/* The output redirection at text[i] ('>'): the offset of its target word and its length, or
+ * 0 when there is none that is literal. *append: `>>`. */
+static size_t redir_target(const char *text, size_t i, size_t *start, bool *append)
+{
+	size_t k = i + 1;
+
+	*append = text[k] == '>';
+	if (text[k] == '>' || text[k] == '|')
+		k++;
+	if (text[k] == '&' || (i > 0 && text[i - 1] == '<'))
+		return 0; /* >&2, <> */
+	while (text[k] == ' ' || text[k] == '\t')
+		k++;
+	size_t s = k;
+	while (name_char(text[k]))
+		k++;
+	if (k == s || !ends_word(text, k) || strncmp(text + s, "/dev/", 5) == 0)
+		return 0;
+	*start = s;
+	return k - s;
+}
+
+static void add_dep(unsigned *dep, unsigned writer)
+{
+	if (*dep == 0)
+		*dep = writer;
+	else if (*dep != writer)
+		*dep = HS_DEP_ANY;
+}
+
+void hs_sched_text_deps(const struct hs_sched_node *const *nodes, size_t n, unsigned *dep_on)
+{
+	struct target *targets = NULL, *t, *tmp;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *text = nodes[i]->text;
+		size_t len = strlen(text);
+
+		/* Words it names: whole literal words, except the targets of its own truncating
+		 * redirections (a blind write reads nothing). */
+		for (size_t k = 0; k < len;) {
+			if (text[k] == '>') {
+				size_t s;
+				bool append;
+				size_t l = redir_target(text, k, &s, &append);
+				if (l && !append)
+					k = s + l;
+				else
+					k += text[k + 1] == '>' || text[k + 1] == '|' ? 2 : 1;
+				continue;
+			}
+			if (!name_char(text[k]) || !starts_word(text, k)) {
+				k++;
+				continue;
+			}
+			size_t s = k;
+			while (name_char(text[k]))
+				k++;
+			if (!ends_word(text, k))
+				continue;
+			HASH_FIND(hh, targets, text + s, k - s, t);
+			if (t && t->writer != nodes[i]->id)
+				add_dep(&dep_on[nodes[i]->id], t->writer);
+		}
+		/* Then what it writes, for the nodes after it. */
+		for (size_t k = 0; k < len; k++) {
+			size_t s, l;
+			bool append;
+			if (text[k] != '>')
+				continue;
+			l = redir_target(text, k, &s, &append);
+			if (text[k + 1] == '>' || text[k + 1] == '|')
+				k++;
+			if (!l)
+				continue;
+			HASH_FIND(hh, targets, text + s, l, t);
+			if (!t) {
+				t = malloc(sizeof(*t) + l + 1);
+				if (!t)
+					break; /* a hint: fewer of them is fine */
+				memcpy(t->name, text + s, l);
+				t->name[l] = '\0';
+				HASH_ADD(hh, targets, name, l, t);
+			}
+			t->writer = nodes[i]->id;
+		}
+	}
+	HASH_ITER(hh, targets, t, tmp) {
+		HASH_DEL(targets, t);
+		free(t);
+	}
+}
