@@ -71,61 +71,84 @@ static void add_dep(unsigned *dep, unsigned writer)
 		*dep = HS_DEP_ANY;
 }
 
+/* Note in dep_on the writers of the literal words node names: whole words, except the
+ * targets of its own truncating redirections (a blind write reads nothing). */
+static void scan_names(const struct hs_sched_node *node, struct target *targets,
+		       unsigned *dep_on)
+{
+	const char *text = node->text;
+	size_t len = strlen(text);
+	struct target *t;
+
+	for (size_t k = 0; k < len;) {
+		if (text[k] == '>') {
+			size_t s;
+			bool append;
+			size_t l = redir_target(text, k, &s, &append);
+			if (l && !append)
+				k = s + l;
+			else
+				k += text[k + 1] == '>' || text[k + 1] == '|' ? 2 : 1;
+			continue;
+		}
+		if (!name_char(text[k]) || !starts_word(text, k)) {
+			k++;
+			continue;
+		}
+		size_t s = k;
+		while (name_char(text[k]))
+			k++;
+		if (!ends_word(text, k))
+			continue;
+		HASH_FIND(hh, targets, text + s, k - s, t);
+		if (t)
+			add_dep(&dep_on[node->id], t->writer);
+	}
+}
+
+/* Record node as the latest writer of its literal output targets. */
+static void add_writes(const struct hs_sched_node *node, struct target **targets)
+{
+	const char *text = node->text;
+	size_t len = strlen(text);
+	struct target *t;
+
+	for (size_t k = 0; k < len; k++) {
+		size_t s, l;
+		bool append;
+		if (text[k] != '>')
+			continue;
+		l = redir_target(text, k, &s, &append);
+		if (text[k + 1] == '>' || text[k + 1] == '|')
+			k++;
+		if (!l)
+			continue;
+		HASH_FIND(hh, *targets, text + s, l, t);
+		if (!t) {
+			t = malloc(sizeof(*t) + l + 1);
+			if (!t)
+				return; /* a hint: fewer of them is fine */
+			memcpy(t->name, text + s, l);
+			t->name[l] = '\0';
+			HASH_ADD(hh, *targets, name, l, t);
+		}
+		t->writer = node->id;
+	}
+}
+
 void hs_sched_text_deps(const struct hs_sched_node *const *nodes, size_t n, unsigned *dep_on)
 {
 	struct target *targets = NULL, *t, *tmp;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *text = nodes[i]->text;
-		size_t len = strlen(text);
-
-		/* Words it names: whole literal words, except the targets of its own truncating
-		 * redirections (a blind write reads nothing). */
-		for (size_t k = 0; k < len;) {
-			if (text[k] == '>') {
-				size_t s;
-				bool append;
-				size_t l = redir_target(text, k, &s, &append);
-				if (l && !append)
-					k = s + l;
-				else
-					k += text[k + 1] == '>' || text[k + 1] == '|' ? 2 : 1;
-				continue;
-			}
-			if (!name_char(text[k]) || !starts_word(text, k)) {
-				k++;
-				continue;
-			}
-			size_t s = k;
-			while (name_char(text[k]))
-				k++;
-			if (!ends_word(text, k))
-				continue;
-			HASH_FIND(hh, targets, text + s, k - s, t);
-			if (t && t->writer != nodes[i]->id)
-				add_dep(&dep_on[nodes[i]->id], t->writer);
-		}
-		/* Then what it writes, for the nodes after it. */
-		for (size_t k = 0; k < len; k++) {
-			size_t s, l;
-			bool append;
-			if (text[k] != '>')
-				continue;
-			l = redir_target(text, k, &s, &append);
-			if (text[k + 1] == '>' || text[k + 1] == '|')
-				k++;
-			if (!l)
-				continue;
-			HASH_FIND(hh, targets, text + s, l, t);
-			if (!t) {
-				t = malloc(sizeof(*t) + l + 1);
-				if (!t)
-					break; /* a hint: fewer of them is fine */
-				memcpy(t->name, text + s, l);
-				t->name[l] = '\0';
-				HASH_ADD(hh, targets, name, l, t);
-			}
-			t->writer = nodes[i]->id;
+		/* In a for-loop, a node also reads what it wrote in the iteration before
+		 * (cmd >> log): its own writes count. */
+		if (nodes[i]->loop >= 0) {
+			add_writes(nodes[i], &targets);
+			scan_names(nodes[i], targets, dep_on);
+		} else {
+			scan_names(nodes[i], targets, dep_on);
+			add_writes(nodes[i], &targets);
 		}
 	}
 	HASH_ITER(hh, targets, t, tmp) {

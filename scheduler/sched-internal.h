@@ -97,7 +97,7 @@ char *hs_shquote(const char *s);
 
 /* Dependencies the text shows (scheduler/deps.c): nodes in program order; dep_on (by node
  * id) gets the id of the latest earlier node that redirects output to a file whose literal
- * name the node's text has as a word. */
+ * name the node's text has as a word (in a for-loop, its own such files too). */
 void hs_sched_text_deps(const struct hs_sched_node *const *nodes, size_t n, unsigned *dep_on);
 
 #endif

@@ -300,6 +300,7 @@ static void text_deps(const char *const *texts, size_t n, unsigned *dep_on)
 	for (size_t i = 0; i < n; i++) {
 		nodes[i].id = (unsigned)i + 1;
 		nodes[i].text = texts[i];
+		nodes[i].loop = -1;
 		order[i] = &nodes[i];
 	}
 	memset(dep_on, 0, (n + 1) * sizeof(*dep_on));
@@ -338,6 +339,23 @@ START_TEST(text_deps_follow_literal_redirection_targets)
 }
 END_TEST
 
+START_TEST(text_deps_in_a_loop_count_the_node_itself)
+{
+	struct hs_sched_node nodes[3] = {
+		{.id = 4, .text = "head -c $i data | cksum >> sums.txt", .loop = 2},
+		{.id = 5, .text = "sort x > y", .loop = 2}, /* a blind write, each time */
+		{.id = 6, .text = "cat sums.txt y", .loop = -1},
+	};
+	const struct hs_sched_node *order[3] = {&nodes[0], &nodes[1], &nodes[2]};
+	unsigned dep[7] = {0};
+
+	hs_sched_text_deps(order, 3, dep);
+	ck_assert_uint_eq(dep[4], 4);
+	ck_assert_uint_eq(dep[5], 0);
+	ck_assert_uint_eq(dep[6], HS_DEP_ANY);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
 	Suite *s = suite_create("scheduler");
@@ -354,6 +372,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, stamp_sees_create_write_replace_remove);
 	tcase_add_test(tc, shquote_round_trips_through_dash);
 	tcase_add_test(tc, text_deps_follow_literal_redirection_targets);
+	tcase_add_test(tc, text_deps_in_a_loop_count_the_node_itself);
 	suite_add_tcase(s, tc);
 	return s;
 }
