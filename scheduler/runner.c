@@ -11,13 +11,17 @@
 #include "sandbox/sandbox.h"
 #include "tracer/tracer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -218,6 +222,44 @@ int hs_runner_handle(struct hs_runner *r, struct hs_error *err)
 		}
 	}
 	return r->tr_done && r->sb_done;
+}
+
+/* Normal priority for every thread of pid and of its descendants, depth first through
+ * /proc/PID/task/TID/children. */
+static void boost_tree(pid_t pid, unsigned depth)
+{
+	char path[64];
+	struct dirent *d;
+	struct sched_param sp = {0};
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir || depth > 64) {
+		if (dir)
+			closedir(dir);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+		if (tid <= 0)
+			continue;
+		sched_setscheduler(tid, SCHED_OTHER, &sp);
+		setpriority(PRIO_PROCESS, (id_t)tid, 0);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)tid);
+		FILE *f = fopen(path, "re");
+		int child;
+		while (f && fscanf(f, "%d", &child) == 1)
+			boost_tree(child, depth + 1);
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+}
+
+void hs_runner_boost(struct hs_runner *r)
+{
+	if (!r->sb_done)
+		boost_tree(r->pid, 0);
 }
 
 int hs_runner_status(const struct hs_runner *r)

@@ -33,6 +33,11 @@ void hs_runner_fds(const struct hs_runner *r, int fds[2]);
  * 0 while it runs, -1 with err set on a failure (the run is then unusable). */
 int hs_runner_handle(struct hs_runner *r, struct hs_error *err);
 
+/* The shell waits for this run: raise it (each of its processes, best effort) from idle
+ * to normal priority, so that other load, speculative runs included, does not hold up the
+ * script. Processes it starts later inherit that priority. */
+void hs_runner_boost(struct hs_runner *r);
+
 /* Shell-style exit status of a finished run. */
 int hs_runner_status(const struct hs_runner *r);
 

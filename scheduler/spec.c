@@ -796,9 +796,13 @@ static void job_finished(struct sched *s, struct job *j)
 
 /* ---- answering the shell ---- */
 
-static void count_rerun(struct sched *s, const char *why)
+/* A run thrown away: one more re-run; shrink: halve the window (once per event, however
+ * many runs it throws away: one commit can make every run of a loop's next iteration
+ * stale, and learning that must not stop speculation). */
+static void count_rerun(struct sched *s, const char *why, bool shrink)
 {
-	s->spec->eff_window /= 2;
+	if (shrink)
+		s->spec->eff_window /= 2;
 	s->report.rerun++;
 	hs_report_reason(&s->report, why);
 }
@@ -816,7 +820,7 @@ static void reply_run(struct sched *s, const struct hs_msg *m, const char *why, 
 		sp->since_probe = 0;
 	}
 	if (rerun)
-		count_rerun(s, why);
+		count_rerun(s, why, true);
 	hs_report_log(&s->report, rerun ? "re-run" : "run", m->id, iter, "\"reason\":\"%s\"", why);
 	sp->shell_running = true;
 	sp->shell_node = m->id;
@@ -912,7 +916,7 @@ static void drop_stale(struct sched *s, struct job *k, const char *path, const c
 		       unsigned writer)
 {
 	note_dep(s->spec, k->node->id, writer);
-	count_rerun(s, "stale read (re-run speculatively)");
+	count_rerun(s, "stale read (re-run speculatively)", false);
 	hs_report_log(&s->report, "invalidate", k->pos.node, "",
 		      "\"key\":\"%s\",\"path\":\"%s\",\"after\":\"%s\"", k->key,
 		      path ? path : "", after);
@@ -1010,13 +1014,18 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	/* Runs that read what this one wrote are stale, whatever their stamps say. */
 	char after[200];
 	snprintf(after, sizeof(after), "commit of %s", j->key);
+	bool dropped = false;
 	for (struct job *k = sp->jobs, *nx; k; k = nx) {
 		const char *path;
 		nx = k->next;
 		if (k != j && k->r && k->state != JOB_BROKEN && k != sp->awaited &&
-		    hs_runner_conflicts(k->r, j->r, &path))
+		    hs_runner_conflicts(k->r, j->r, &path)) {
 			drop_stale(s, k, path, after, j->node->id);
+			dropped = true;
+		}
 	}
+	if (dropped)
+		sp->eff_window /= 2;
 	job_free(s, j, true, NULL);
 	hs_sched_reply(s, line);
 }
@@ -1082,8 +1091,11 @@ void hs_spec_schedule(struct sched *s)
 		if (!dep)
 			settled = false;
 		sp->pending[npending++] = node->id;
+		/* The shell's node is done and the shell on its way to this one: it runs it
+		 * sooner than a run could be set up (a run started now would be dropped). */
+		bool imminent = step == 0 && !sp->shell_running && !sp->awaited;
 		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick && !wait_deps &&
-		    sp->running < sp->eff_window) {
+		    !imminent && sp->running < sp->eff_window) {
 			j = calloc(1, sizeof(*j));
 			if (!j)
 				break;
@@ -1125,15 +1137,20 @@ static void revalidate(struct sched *s, const char *cause, unsigned writer)
 {
 	struct spec_state *sp = s->spec;
 
+	bool dropped = false;
 	for (struct job *j = sp->jobs, *nx; j; j = nx) {
 		const char *stale;
 
 		nx = j->next;
 		if (j->state == JOB_BROKEN || j == sp->awaited)
 			continue;
-		if (!hs_runner_reads_valid(j->r, &stale))
+		if (!hs_runner_reads_valid(j->r, &stale)) {
 			drop_stale(s, j, stale, cause, writer);
+			dropped = true;
+		}
 	}
+	if (dropped)
+		sp->eff_window /= 2;
 }
 
 static void close_shell_span(struct sched *s)
@@ -1238,6 +1255,7 @@ static void on_node(struct sched *s, struct hs_msg *m)
 		pos_iter(&j->pos, iter, sizeof(iter));
 		hs_report_log(&s->report, "wait", m->id, iter, "\"key\":\"%s\"", j->key);
 		sp->awaited = j;
+		hs_runner_boost(j->r);
 		hs_msg_release(&sp->await_msg);
 		sp->await_msg = *m;
 		memset(m, 0, sizeof(*m));
