@@ -1,4 +1,5 @@
 /* The node finder (engine/analyze.h): kinds, reads, control-flow place of every command. */
+#include "engine/analyze-internal.h"
 #include "engine/analyze.h"
 
 #include <ctype.h>
@@ -82,8 +83,10 @@ static char **strset_take(struct strset *s, size_t *n)
 
 static int in_list(const char *const *list, const char *p, size_t len)
 {
+	if (!len)
+		return 0;
 	for (; *list; list++)
-		if (strlen(*list) == len && memcmp(*list, p, len) == 0)
+		if ((*list)[0] == p[0] && strlen(*list) == len && memcmp(*list, p, len) == 0)
 			return 1;
 	return 0;
 }
@@ -116,10 +119,13 @@ struct func {
 	 * (calls inside bodies use the summaries, so recursion needs no special case). */
 	struct strset vars, assigns, calls;
 	unsigned flags;
+	/* summarize_funcs: when the summary last changed, and when it was last computed */
+	size_t changed_at, computed_at;
+	int computed;
 	UT_hash_handle hh;
 };
 
-struct ctx {
+struct hs_analyzer {
 	struct hs_analysis *a;
 	const char *src;
 	const char *self; /* the script's file name (no directory), or NULL (-c, stdin) */
@@ -127,7 +133,10 @@ struct ctx {
 	struct strset self_vars; /* variables assigned the script's path (self=$0) */
 	struct func *funcs; /* uthash by name */
 	size_t n_funcs;
+	size_t n_bodies;
 	size_t cap_cmds;
+	int refused_early; /* by the __hs check, before any walk */
+	int refusals_done; /* the first pass's refusal check is final */
 	int oom;
 };
 
@@ -144,7 +153,7 @@ static void reads_release(struct reads *r)
 	strset_release(&r->calls);
 }
 
-static const struct func *find_func(const struct ctx *c, const char *name, size_t len)
+static const struct func *find_func(const struct hs_analyzer *c, const char *name, size_t len)
 {
 	struct func *f = NULL;
 	HASH_FIND(hh, c->funcs, name, len, f);
@@ -182,14 +191,16 @@ static void scan_arith(const char *p, size_t len, struct reads *r)
 				r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
 			/* <<= and >>= are assignments too: caught by the '=' rule above unless
 			 * preceded by < or >, so check them here. */
-			if ((ch == '<' || ch == '>') && i + 2 < len && p[i + 1] == ch && p[i + 2] == '=')
+			if ((ch == '<' || ch == '>') && i + 2 < len && p[i + 1] == ch &&
+			    p[i + 2] == '=')
 				r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
 			i++;
 		}
 	}
 }
 
-static void collect(struct ctx *c, const struct hs_node *n, struct reads *r, int in_func_body);
+static void collect(struct hs_analyzer *c, const struct hs_node *n, struct reads *r,
+		    int in_func_body);
 
 static void param_reads(const struct hs_node_param *p, struct reads *r, int in_func_body)
 {
@@ -236,7 +247,7 @@ static void param_reads(const struct hs_node_param *p, struct reads *r, int in_f
 
 /* Reads implied by a simple command's name (builtins that read or set variables), and the
  * bodies of script functions it calls. */
-static void simple_reads(struct ctx *c, const struct hs_node_simple *s, struct reads *r)
+static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, struct reads *r)
 {
 	const struct hs_node *w = s->words;
 	if (!w)
@@ -322,12 +333,15 @@ static void simple_reads(struct ctx *c, const struct hs_node_simple *s, struct r
  * (other fds, namespaces, mounts), not what the command would see run by the shell. */
 static int names_own_process(const char *p, size_t len)
 {
+	/* all start with '/': most text has none */
+	if (!memchr(p, '/', len))
+		return 0;
 	return memmem(p, len, "/proc/self", 10) || memmem(p, len, "/proc/thread-self", 17) ||
 	       memmem(p, len, "/dev/fd", 7);
 }
 
 struct walk_arg {
-	struct ctx *c;
+	struct hs_analyzer *c;
 	struct reads *r;
 	int in_func_body;
 	const struct hs_node *root;
@@ -421,7 +435,8 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	return HS_WALK_CONTINUE;
 }
 
-static void collect(struct ctx *c, const struct hs_node *n, struct reads *r, int in_func_body)
+static void collect(struct hs_analyzer *c, const struct hs_node *n, struct reads *r,
+		    int in_func_body)
 {
 	struct walk_arg wa = {c, r, in_func_body, n};
 	hs_ast_walk((struct hs_node *)n, collect_enter, NULL, &wa);
@@ -438,7 +453,7 @@ struct place {
 	int subshell;
 };
 
-static struct hs_cmd *new_cmd(struct ctx *c)
+static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 {
 	struct hs_analysis *a = c->a;
 	if (a->n == c->cap_cmds) {
@@ -457,12 +472,12 @@ static struct hs_cmd *new_cmd(struct ctx *c)
 	return cmd;
 }
 
-static char *src_dup(const struct ctx *c, const struct hs_node *n)
+static char *src_dup(const struct hs_analyzer *c, const struct hs_node *n)
 {
 	return strndup(c->src + n->range.start, n->range.end - n->range.start);
 }
 
-static void fill_redirs(struct ctx *c, struct hs_cmd *cmd, const struct hs_node *redirs)
+static void fill_redirs(struct hs_analyzer *c, struct hs_cmd *cmd, const struct hs_node *redirs)
 {
 	size_t n = 0;
 	for (const struct hs_node *r = redirs; r; r = r->next)
@@ -511,7 +526,7 @@ static int redirs_stdin(const struct hs_node *redirs)
 }
 
 /* Kind of a simple command. */
-static enum hs_cmd_kind simple_kind(struct ctx *c, const struct hs_node_simple *s,
+static enum hs_cmd_kind simple_kind(struct hs_analyzer *c, const struct hs_node_simple *s,
 				    const char **name, size_t *name_len)
 {
 	const struct hs_node *w = s->words;
@@ -580,7 +595,7 @@ static enum hs_cmd_kind compound_kind(enum hs_node_kind k)
 	}
 }
 
-static void visit_list(struct ctx *c, const struct hs_node *andors, struct place pl);
+static void visit_list(struct hs_analyzer *c, const struct hs_node *andors, struct place pl);
 
 static size_t count_nl(const char *p, size_t len)
 {
@@ -590,7 +605,7 @@ static size_t count_nl(const char *p, size_t len)
 	return n;
 }
 
-static int part_has_cmdsub(struct ctx *c, const struct hs_node *p)
+static int part_has_cmdsub(struct hs_analyzer *c, const struct hs_node *p)
 {
 	struct reads r = {0};
 	collect(c, p, &r, 0);
@@ -600,7 +615,7 @@ static int part_has_cmdsub(struct ctx *c, const struct hs_node *p)
 }
 
 /* Whether a for loop's word list may be announced (docs/runtime-protocol.md, "Loops"). */
-static const char *announce_refusal(struct ctx *c, const struct hs_node_for *f, unsigned fl)
+static const char *announce_refusal(struct hs_analyzer *c, const struct hs_node_for *f, unsigned fl)
 {
 	if (fl & HS_CMD_F_READS_STATUS)
 		return "the loop reads $?";
@@ -624,19 +639,22 @@ static const char *announce_refusal(struct ctx *c, const struct hs_node_for *f, 
 		for (const struct hs_node *p = HS_NODE_AS(hs_node_word, w)->parts; p; p = p->next) {
 			if (p->kind == HS_NODE_CMDSUB) {
 				has_sub = 1;
-				nl -= count_nl(c->src + p->range.start, p->range.end - p->range.start);
+				nl -= count_nl(c->src + p->range.start,
+					       p->range.end - p->range.start);
 				continue;
 			}
 			if (p->kind == HS_NODE_DQUOTE) {
-				for (const struct hs_node *q = HS_NODE_AS(hs_node_quoted, p)->parts; q;
-				     q = q->next) {
+				for (const struct hs_node *q = HS_NODE_AS(hs_node_quoted, p)->parts;
+				     q; q = q->next) {
 					if (q->kind != HS_NODE_CMDSUB) {
 						if (part_has_cmdsub(c, q))
-							return "a command substitution inside an expansion";
+							return "a command substitution inside an "
+							       "expansion";
 						continue;
 					}
 					if (q->flags & HS_NODE_F_BACKQUOTE)
-						return "backquotes inside double quotes in the list";
+						return "backquotes inside double quotes in the "
+						       "list";
 					has_sub = 1;
 					nl -= count_nl(c->src + q->range.start,
 						       q->range.end - q->range.start);
@@ -684,7 +702,7 @@ static const char *node_refusal(unsigned flags)
 }
 
 /* Fill reads, flags and the node decision of a leaf entry (simple command or pipeline). */
-static void finish_leaf(struct ctx *c, size_t idx, const struct hs_node *n, struct place pl,
+static void finish_leaf(struct hs_analyzer *c, size_t idx, const struct hs_node *n, struct place pl,
 			int background, int worth)
 {
 	struct reads r = {0};
@@ -719,8 +737,8 @@ static void finish_leaf(struct ctx *c, size_t idx, const struct hs_node *n, stru
 	reads_release(&r);
 }
 
-static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struct hs_node *pipe,
-			  struct place pl, int background)
+static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
+			  const struct hs_node *pipe, struct place pl, int background)
 {
 	const struct hs_node_pipeline *pp = HS_NODE_AS(hs_node_pipeline, pipe);
 	struct hs_cmd *cmd = new_cmd(c);
@@ -864,8 +882,8 @@ static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struc
 		struct reads r = {0};
 		collect(c, cs->word, &r, 0);
 		for (const struct hs_node *it = cs->items; it; it = it->next)
-			for (const struct hs_node *p = HS_NODE_AS(hs_node_case_item, it)->patterns; p;
-			     p = p->next)
+			for (const struct hs_node *p = HS_NODE_AS(hs_node_case_item, it)->patterns;
+			     p; p = p->next)
 				collect(c, p, &r, 0);
 		struct hs_cmd *cc = &c->a->cmds[idx];
 		cc->flags |= r.flags;
@@ -907,7 +925,7 @@ static void visit_command(struct ctx *c, const struct hs_node *cmdn, const struc
 		c->a->cmds[idx].end_id = (unsigned)c->a->n;
 }
 
-static void visit_pipeline(struct ctx *c, const struct hs_node *pipe, struct place pl,
+static void visit_pipeline(struct hs_analyzer *c, const struct hs_node *pipe, struct place pl,
 			   int background)
 {
 	const struct hs_node_pipeline *pp = HS_NODE_AS(hs_node_pipeline, pipe);
@@ -957,7 +975,7 @@ static void visit_pipeline(struct ctx *c, const struct hs_node *pipe, struct pla
 	c->a->cmds[idx].end_id = c->a->cmds[idx].id;
 }
 
-static void visit_list(struct ctx *c, const struct hs_node *andors, struct place pl)
+static void visit_list(struct hs_analyzer *c, const struct hs_node *andors, struct place pl)
 {
 	for (const struct hs_node *ao = andors; ao && !c->oom; ao = ao->next) {
 		if (ao->kind != HS_NODE_ANDOR)
@@ -975,14 +993,14 @@ static int lit_is(const struct hs_node *w, const char *s)
 {
 	size_t len;
 	const char *t = w ? hs_word_literal(w, &len) : NULL;
-	return t && len == strlen(s) && memcmp(t, s, len) == 0;
+	return t && len && t[0] == s[0] && len == strlen(s) && memcmp(t, s, len) == 0;
 }
 
 /* A word that may name the script's own file: it expands $0 (but not ${#0}) or a variable
  * assigned from it, or its text ends in the script's file name ("script.sh", "$d/script.sh").
  * Over-approximate on purpose: a refused script only loses speculation. */
 struct self_walk {
-	const struct ctx *c;
+	const struct hs_analyzer *c;
 	int found;
 };
 
@@ -1003,14 +1021,14 @@ static int self_param_enter(struct hs_node *n, struct hs_node *parent, void *arg
 	return HS_WALK_CONTINUE;
 }
 
-static int word_has_self_param(const struct ctx *c, const struct hs_node *w)
+static int word_has_self_param(const struct hs_analyzer *c, const struct hs_node *w)
 {
 	struct self_walk sw = {c, 0};
 	hs_ast_walk((struct hs_node *)w, self_param_enter, NULL, &sw);
 	return sw.found;
 }
 
-static int word_names_self(const struct ctx *c, const struct hs_node *w)
+static int word_names_self(const struct hs_analyzer *c, const struct hs_node *w)
 {
 	if (word_has_self_param(c, w))
 		return 1;
@@ -1035,7 +1053,7 @@ static const char *const self_writers[] = {"tee",     "dd",    "cp",	 "truncate"
 					   "ed",      "ex",    "shred",	 "fallocate",
 					   "install", "rsync", "sponge", NULL};
 
-static int writes_self(const struct ctx *c, const struct hs_node *words)
+static int writes_self(const struct hs_analyzer *c, const struct hs_node *words)
 {
 	for (const struct hs_node *w = words; w; w = w->next) {
 		size_t l;
@@ -1063,7 +1081,7 @@ static int writes_self(const struct ctx *c, const struct hs_node *words)
  * variable), unless it is a dirname. */
 static int self_vars_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 {
-	struct ctx *c = arg;
+	struct hs_analyzer *c = arg;
 	(void)parent;
 	if (n->kind != HS_NODE_ASSIGN)
 		return HS_WALK_CONTINUE;
@@ -1078,7 +1096,7 @@ static int self_vars_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 
 /* Why the script containing n must run unchanged (docs/runtime-protocol.md, "Refusals"),
  * or NULL. */
-static const char *script_refusal(const struct ctx *c, const struct hs_node *n)
+static const char *script_refusal(const struct hs_analyzer *c, const struct hs_node *n)
 {
 	const char *why = NULL;
 	if (n->flags & HS_NODE_F_BASH)
@@ -1114,13 +1132,12 @@ static const char *script_refusal(const struct ctx *c, const struct hs_node *n)
 		break;
 	}
 	case HS_NODE_FUNCDEF: {
-		static const char *const names[] = {"printf", "read", "umask",	 "export",
-						    "true",   "return", "shift", "command",
-						    "unset",  "set",	"eval",	 ".", "alias", NULL};
+		static const char *const names[] = {"printf", "read",  "umask",	  "export", "true",
+						    "return", "shift", "command", "unset",  "set",
+						    "eval",   ".",     "alias",	  NULL};
 		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
-		for (const char *const *p = names; *p; p++)
-			if (strlen(*p) == fd->name_len && memcmp(*p, fd->name, fd->name_len) == 0)
-				why = "defines a function named like a builtin the runtime uses";
+		if (in_list(names, fd->name, fd->name_len))
+			why = "defines a function named like a builtin the runtime uses";
 		break;
 	}
 	case HS_NODE_SIMPLE: {
@@ -1168,19 +1185,25 @@ static const char *script_refusal(const struct ctx *c, const struct hs_node *n)
 	return why;
 }
 
-/* One walk over the whole tree before the table: script refusals and function definitions. */
+/* Script refusals, the first in source order (pre-order) winning. */
+static int refusal_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	(void)parent;
+	struct hs_analyzer *c = arg;
+	const char *why = script_refusal(c, n);
+	if (!why)
+		return HS_WALK_CONTINUE;
+	c->a->refused = why;
+	c->a->refused_line = n->range.line;
+	c->a->refused_col = n->range.col;
+	return HS_WALK_STOP;
+}
+
+/* Function definitions, each body under its name. */
 static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 {
 	(void)parent;
-	struct ctx *c = arg;
-	if (!c->a->refused) {
-		const char *why = script_refusal(c, n);
-		if (why) {
-			c->a->refused = why;
-			c->a->refused_line = n->range.line;
-			c->a->refused_col = n->range.col;
-		}
-	}
+	struct hs_analyzer *c = arg;
 	if (n->kind != HS_NODE_FUNCDEF)
 		return HS_WALK_CONTINUE;
 	const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
@@ -1203,16 +1226,37 @@ static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *
 	}
 	f->bodies = v;
 	f->bodies[f->n_bodies++] = fd->body;
+	c->n_bodies++;
 	return HS_WALK_CONTINUE;
 }
 
-/* Function summaries to a fixpoint: sets only grow, so a round that grows none is the last.
- * Each round costs one walk of every body; rounds are bounded by the call-chain depth. */
-static void summarize_funcs(struct ctx *c)
+/* Whether a callee's summary changed since f was last computed. A body consults only the
+ * summaries of the functions it calls, which all end up in f->calls: if none changed, f's
+ * summary would come out the same. */
+static int callees_changed(const struct hs_analyzer *c, const struct func *f)
 {
+	for (size_t i = 0; i < f->calls.n; i++) {
+		struct func *g = NULL;
+		HASH_FIND(hh, c->funcs, f->calls.v[i], strlen(f->calls.v[i]), g);
+		if (g && g->changed_at > f->computed_at)
+			return 1;
+	}
+	return 0;
+}
+
+/* Function summaries to a fixpoint: sets only grow, so a round that grows none is the last
+ * (the least fixpoint, whatever the order). Each round walks the bodies of the functions
+ * whose callees changed since their last walk; rounds are bounded by the call-chain depth. */
+static void summarize_funcs(struct hs_analyzer *c)
+{
+	size_t tick = 0;
 	for (int changed = 1; changed && !c->oom;) {
 		changed = 0;
 		for (struct func *f = c->funcs; f; f = f->hh.next) {
+			if (f->computed && !callees_changed(c, f))
+				continue;
+			f->computed = 1;
+			f->computed_at = tick;
 			struct reads r = {0};
 			for (size_t i = 0; i < f->n_bodies; i++)
 				collect(c, f->bodies[i], &r, 1);
@@ -1221,6 +1265,7 @@ static void summarize_funcs(struct ctx *c)
 			if (r.vars.n != f->vars.n || r.assigns.n != f->assigns.n ||
 			    r.calls.n != f->calls.n || r.flags != f->flags) {
 				changed = 1;
+				f->changed_at = ++tick;
 				strset_release(&f->vars);
 				strset_release(&f->assigns);
 				strset_release(&f->calls);
@@ -1237,37 +1282,112 @@ static void summarize_funcs(struct ctx *c)
 	}
 }
 
-struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
+struct hs_analyzer *hs_analyzer_new(const char *src, size_t len, const char *filename,
+				    struct hs_error *err)
 {
+	struct hs_analyzer *c = calloc(1, sizeof(*c));
 	struct hs_analysis *a = calloc(1, sizeof(*a));
-	if (!a) {
+	if (!c || !a) {
+		free(c);
+		free(a);
 		hs_error_errno(err, "analyze");
 		return NULL;
 	}
-	a->src = ast->src;
-	a->len = ast->len;
-	struct ctx c = {.a = a, .src = ast->src};
-	if (ast->filename && strcmp(ast->filename, "-") != 0 && strcmp(ast->filename, "-c") != 0) {
-		const char *slash = strrchr(ast->filename, '/');
-		c.self = slash ? slash + 1 : ast->filename;
-		c.self_len = strlen(c.self);
-		if (!c.self_len)
-			c.self = NULL;
+	a->src = src;
+	a->len = len;
+	c->a = a;
+	c->src = src;
+	if (filename && strcmp(filename, "-") != 0 && strcmp(filename, "-c") != 0) {
+		const char *slash = strrchr(filename, '/');
+		c->self = slash ? slash + 1 : filename;
+		c->self_len = strlen(c->self);
+		if (!c->self_len)
+			c->self = NULL;
 	}
-	if (memmem(ast->src, ast->len, "__hs", 4))
+	if (memmem(src, len, "__hs", 4)) {
 		a->refused = "uses names starting with __hs (the runtime's)";
-	hs_ast_walk(&ast->root->base, self_vars_enter, NULL, &c);
-	if (c.self_vars.oom)
-		c.oom = 1;
-	hs_ast_walk(&ast->root->base, collect_funcs_enter, NULL, &c);
-	summarize_funcs(&c);
+		c->refused_early = 1;
+	}
+	return c;
+}
+
+/* The first pass's walk: self_vars_enter, collect_funcs_enter, and refusal_enter until a
+ * refusal is found (see hs_analyzer_add for why that may be early). */
+static int scan_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+{
+	struct hs_analyzer *c = arg;
+	self_vars_enter(n, parent, c);
+	if (!c->a->refused)
+		refusal_enter(n, parent, c);
+	return collect_funcs_enter(n, parent, c);
+}
+
+int hs_analyzer_scan(struct hs_analyzer *c, const struct hs_node *andors)
+{
+	size_t bodies = c->n_bodies;
+	for (const struct hs_node *ao = andors; ao && !c->oom; ao = ao->next) {
+		hs_ast_walk((struct hs_node *)ao, scan_enter, NULL, c);
+		if (c->self_vars.oom)
+			c->oom = 1;
+	}
+	return c->n_bodies != bodies;
+}
+
+void hs_analyzer_summarize(struct hs_analyzer *c)
+{
+	summarize_funcs(c);
+	/* The refusals found by the first pass saw the variables holding $0 only as far as
+	 * they were assigned yet; with none at all that is the whole set, else look again. */
+	if (c->self_vars.n && c->a->refused && !c->refused_early) {
+		c->a->refused = NULL;
+		c->a->refused_line = c->a->refused_col = 0;
+	}
+	c->refusals_done = !c->self_vars.n;
+}
+
+void hs_analyzer_add(struct hs_analyzer *c, const struct hs_node *andors)
+{
+	for (const struct hs_node *ao = andors; ao && !c->refusals_done && !c->a->refused;
+	     ao = ao->next)
+		hs_ast_walk((struct hs_node *)ao, refusal_enter, NULL, c);
 	struct place top = {0};
-	if (!c.oom)
-		visit_list(&c, ast->root->body, top);
-	strset_release(&c.self_vars);
+	if (!c->oom)
+		visit_list(c, andors, top);
+}
+
+const struct hs_analysis *hs_analyzer_table(const struct hs_analyzer *c)
+{
+	return c->a;
+}
+
+void hs_analyzer_forget_nodes(struct hs_analyzer *c, size_t from)
+{
+	for (size_t i = from; i < c->a->n; i++)
+		c->a->cmds[i].node = NULL;
+}
+
+struct hs_analysis *hs_analyzer_finish(struct hs_analyzer *c, struct hs_error *err)
+{
+	struct hs_analysis *a = c->a;
+	int oom = c->oom;
+	c->a = NULL;
+	hs_analyzer_free(c);
+	if (oom) {
+		hs_analysis_free(a);
+		hs_error_set(err, ENOMEM, "analyze");
+		return NULL;
+	}
+	return a;
+}
+
+void hs_analyzer_free(struct hs_analyzer *c)
+{
+	if (!c)
+		return;
+	strset_release(&c->self_vars);
 	struct func *f, *tmp;
-	HASH_ITER(hh, c.funcs, f, tmp) {
-		HASH_DEL(c.funcs, f);
+	HASH_ITER(hh, c->funcs, f, tmp) {
+		HASH_DEL(c->funcs, f);
 		free(f->name);
 		free(f->bodies);
 		strset_release(&f->vars);
@@ -1275,12 +1395,19 @@ struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
 		strset_release(&f->calls);
 		free(f);
 	}
-	if (c.oom) {
-		hs_analysis_free(a);
-		hs_error_set(err, ENOMEM, "analyze");
+	hs_analysis_free(c->a);
+	free(c);
+}
+
+struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
+{
+	struct hs_analyzer *c = hs_analyzer_new(ast->src, ast->len, ast->filename, err);
+	if (!c)
 		return NULL;
-	}
-	return a;
+	hs_analyzer_scan(c, ast->root->body);
+	hs_analyzer_summarize(c);
+	hs_analyzer_add(c, ast->root->body);
+	return hs_analyzer_finish(c, err);
 }
 
 static void free_strv(char **v, size_t n)
@@ -1426,7 +1553,8 @@ int hs_analysis_json(const struct hs_analysis *a, FILE *out)
 			fputs(",\"reason\":", out);
 			json_str(out, c->reason, strlen(c->reason));
 		}
-		fprintf(out, ",\"parent\":%u,\"role\":\"%s\"", c->parent, hs_cmd_role_name(c->role));
+		fprintf(out, ",\"parent\":%u,\"role\":\"%s\"", c->parent,
+			hs_cmd_role_name(c->role));
 		if (c->role == HS_ROLE_ARM)
 			fprintf(out, ",\"arm\":%u", c->arm);
 		fprintf(out, ",\"loop\":%u,\"func\":%u,\"end_id\":%u", c->loop, c->func, c->end_id);

@@ -86,7 +86,8 @@ struct hs_cmd {
 	unsigned flags;	       /* HS_CMD_F_* */
 	const char *reason;    /* why it is not a node (static text), NULL for nodes */
 	struct hs_range range; /* the node text: the pipeline without a leading ! */
-	const struct hs_node *node; /* the AST node (PIPELINE for 2+, else the command) */
+	const struct hs_node *node; /* the AST node (PIPELINE for 2+, else the command); NULL
+				       in hs_rewrite_script's table, which outlives the tree */
 	char *name;	       /* command name (literal), function name, for variable; or NULL */
 	char **vars;	       /* variables read, sorted (nodes: IFS included) */
 	size_t n_vars;

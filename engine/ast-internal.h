@@ -29,4 +29,12 @@ struct hs_arena_mark hs_arena_mark(const struct hs_arena *a);
 /* Free everything allocated after the mark. */
 void hs_arena_release(struct hs_arena *a, struct hs_arena_mark m);
 
+/* hs_parse_each with the arena owned by the caller, who frees it (hs_arena_free) after the
+ * last use of a kept node, also on error. fn sets *keep to keep the command's nodes (and
+ * those delivered with it) in the arena instead of freeing them after fn returns. */
+typedef int (*hs_parse_keep_fn)(const struct hs_node *andor, const char *src, void *ctx,
+				int *keep);
+int hs_parse_each_keep(const char *src, size_t len, const char *filename, unsigned flags,
+		       hs_parse_keep_fn fn, void *ctx, struct hs_arena *arena, struct hs_error *err);
+
 #endif

@@ -2014,7 +2014,9 @@ struct hs_ast *hs_parse(const char *src, size_t len, const char *filename, unsig
 	return ast;
 }
 
-static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn, void *ctx)
+/* Deliver each top-level ANDOR to fn (or kfn, which may keep its nodes in the arena). */
+static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn,
+		     hs_parse_keep_fn kfn, void *ctx)
 {
 	struct hs_node *batch = NULL, **tail = &batch;
 	struct hs_arena_mark mark;
@@ -2050,15 +2052,20 @@ static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn, v
 			if (p->hd_head)
 				continue;
 		}
+		int keep = 0;
 		for (struct hs_node *n = batch; n && !ret;) {
 			struct hs_node *next = n->next;
 			n->next = NULL;
-			ret = fn(n, p->sh->orig, ctx);
+			ret = kfn ? kfn(n, p->sh->orig, ctx, &keep) : fn(n, p->sh->orig, ctx);
 			n = next;
 		}
 		batch = NULL;
 		tail = &batch;
-		hs_arena_release(arena, mark);
+		/* the arena is a stack: a kept batch stays below the next command's mark */
+		if (keep)
+			mark = hs_arena_mark(arena);
+		else
+			hs_arena_release(arena, mark);
 		if (ret)
 			break;
 		linebreak(p);
@@ -2082,8 +2089,27 @@ int hs_parse_each(const char *src, size_t len, const char *filename, unsigned fl
 		hs_arena_free(&arena);
 		return -1;
 	}
-	int ret = each_loop(&p, &arena, fn, ctx);
+	int ret = each_loop(&p, &arena, fn, NULL, ctx);
 	free(sh.lines);
 	hs_arena_free(&arena);
+	return ret;
+}
+
+int hs_parse_each_keep(const char *src, size_t len, const char *filename, unsigned flags,
+		       hs_parse_keep_fn fn, void *ctx, struct hs_arena *arena, struct hs_error *err)
+{
+	struct parse_shared sh;
+	struct parser p;
+
+	if (setup(&sh, &p, src, len, filename, flags, arena, err) < 0) {
+		free(sh.lines);
+		return -1;
+	}
+	if (setjmp(sh.jb)) {
+		free(sh.lines);
+		return -1;
+	}
+	int ret = each_loop(&p, arena, NULL, fn, ctx);
+	free(sh.lines);
 	return ret;
 }

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/analyze-internal.h"
 #include "engine/analyze.h"
+#include "engine/ast-internal.h"
 #include "engine/ast.h"
 #include "lib/error.h"
 #include "lib/util.h"
@@ -64,48 +66,46 @@ __attribute__((format(printf, 2, 3))) static void buf_addf(struct buf *b, const 
 
 /* ---- edits ------------------------------------------------------------------------------ */
 
-/* Replace src[off, off+del) by text. Edits at one offset apply in creation order. */
+/* Replace src[off, off+del) by text[t, t+tlen) of the edit list. Edits at one offset apply in
+ * creation order (seq). The list holds one top-level command's edits at a time: they all lie
+ * inside its range, so commands can be applied one after the other. */
 struct edit {
 	size_t off, del;
 	size_t seq;
-	char *text;
+	size_t t, tlen;
 };
 
 struct edits {
 	struct edit *v;
 	size_t n, cap;
+	struct buf text;
 	int oom;
 };
 
-static void edit_add(struct edits *e, size_t off, size_t del, struct buf *text)
+/* Record an edit whose text is e->text[t..end). */
+static void edit_add(struct edits *e, size_t off, size_t del, size_t t)
 {
-	if (text->oom) {
-		e->oom = 1;
-		return;
-	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 64;
 		struct edit *v = realloc(e->v, cap * sizeof(*v));
 		if (!v) {
 			e->oom = 1;
-			free(text->p);
 			return;
 		}
 		e->v = v;
 		e->cap = cap;
 	}
-	e->v[e->n] = (struct edit){off, del, e->n, text->p ? text->p : strdup("")};
-	if (!e->v[e->n].text)
-		e->oom = 1;
+	e->v[e->n] = (struct edit){off, del, e->n, t, e->text.len - t};
 	e->n++;
-	memset(text, 0, sizeof(*text));
 }
 
-static void edit_insert(struct edits *e, size_t off, const char *s)
+static void edit_add_buf(struct edits *e, size_t off, size_t del, const struct buf *b)
 {
-	struct buf b = {0};
-	buf_adds(&b, s);
-	edit_add(e, off, 0, &b);
+	size_t t = e->text.len;
+	if (b->oom)
+		e->oom = 1;
+	buf_add(&e->text, b->p ? b->p : "", b->len);
+	edit_add(e, off, del, t);
 }
 
 static int cmp_edit(const void *a, const void *b)
@@ -116,20 +116,51 @@ static int cmp_edit(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Apply the edits to src[*pos..) into out and empty the list. */
+static void edits_apply(struct edits *e, const char *src, size_t *pos, struct buf *out)
+{
+	int sorted = 1;
+	for (size_t i = 1; i < e->n && sorted; i++)
+		sorted = e->v[i - 1].off <= e->v[i].off;
+	if (!sorted)
+		qsort(e->v, e->n, sizeof(*e->v), cmp_edit);
+	for (size_t i = 0; i < e->n; i++) {
+		const struct edit *d = &e->v[i];
+		if (d->off > *pos)
+			buf_add(out, src + *pos, d->off - *pos);
+		if (d->off >= *pos) {
+			buf_add(out, e->text.p + d->t, d->tlen);
+			*pos = d->off + d->del;
+		}
+	}
+	if (e->text.oom)
+		e->oom = 1;
+	e->n = 0;
+	e->text.len = 0;
+}
+
 /* ---- emission --------------------------------------------------------------------------- */
 
 static void wrap_node(struct edits *e, const struct hs_cmd *c)
 {
-	struct buf pre = {0}, post = {0};
-	buf_addf(&pre, "if __hs_node %u %zu", c->id, c->n_vars);
-	for (size_t i = 0; i < c->n_vars; i++)
-		buf_addf(&pre, " \"${%s+1}\" \"${%s-}\"", c->vars[i], c->vars[i]);
+	struct buf *b = &e->text;
+	size_t t = b->len;
+	buf_addf(b, "if __hs_node %u %zu", c->id, c->n_vars);
+	for (size_t i = 0; i < c->n_vars; i++) {
+		size_t n = strlen(c->vars[i]);
+		buf_add(b, " \"${", 4);
+		buf_add(b, c->vars[i], n);
+		buf_add(b, "+1}\" \"${", 8);
+		buf_add(b, c->vars[i], n);
+		buf_add(b, "-}\"", 3);
+	}
 	if (c->flags & HS_CMD_F_READS_POSITIONAL)
-		buf_adds(&pre, " \"$@\"");
-	buf_adds(&pre, "; then __hs_ret; else { ");
-	edit_add(e, c->range.start, 0, &pre);
-	buf_adds(&post, "; } 9>&-; fi");
-	edit_add(e, c->range.end, 0, &post);
+		buf_adds(b, " \"$@\"");
+	buf_adds(b, "; then __hs_ret; else { ");
+	edit_add(e, c->range.start, 0, t);
+	t = b->len;
+	buf_adds(b, "; } 9>&-; fi");
+	edit_add(e, c->range.end, 0, t);
 }
 
 /* A command substitution of a for list that is hoisted into a temporary. */
@@ -164,7 +195,8 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 				struct buf var = {0};
 				buf_addf(&var, "${__hs_l%u_%u}", c->id, k);
 				buf_add(&list, var.p, var.len);
-				edit_add(e, q->range.start, q->range.end - q->range.start, &var);
+				edit_add_buf(e, q->range.start, q->range.end - q->range.start, &var);
+				free(var.p);
 				pos = q->range.end;
 			}
 		}
@@ -183,16 +215,64 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 	free(list.p);
 	if (list.oom)
 		pre.oom = 1;
-	edit_add(e, c->range.start, 0, &pre);
+	edit_add_buf(e, c->range.start, 0, &pre);
+	free(pre.p);
 	if (f->body) {
 		struct buf it = {0};
 		buf_addf(&it, "__hs_iter %u \"${%.*s-}\"; ", c->id, (int)f->name_len, f->name);
-		edit_add(e, f->body->range.start, 0, &it);
+		edit_add_buf(e, f->body->range.start, 0, &it);
+		free(it.p);
 	}
 }
 
+/* ---- the two passes ---------------------------------------------------------------------- */
+
+/* The script is parsed twice, command by command, so that the tree is never held whole: the
+ * first pass finds function definitions (whose nodes it keeps) and the variables holding
+ * $0; the second builds each command's entries and applies its edits at once. */
+struct stream {
+	struct hs_analyzer *z;
+	struct hs_rewrite *rw;
+	const char *src;
+	struct edits e;
+	struct buf out;
+	size_t pos; /* src[0..pos) is in out */
+};
+
+static int scan_cmd(const struct hs_node *andor, const char *src, void *ctx, int *keep)
+{
+	struct stream *st = ctx;
+	(void)src;
+	if (hs_analyzer_scan(st->z, andor))
+		*keep = 1;
+	return 0;
+}
+
+static int rewrite_cmd(const struct hs_node *andor, const char *src, void *ctx)
+{
+	struct stream *st = ctx;
+	const struct hs_analysis *a = hs_analyzer_table(st->z);
+	size_t from = a->n;
+	hs_analyzer_add(st->z, andor);
+	a = hs_analyzer_table(st->z);
+	for (size_t i = from; i < a->n; i++) {
+		const struct hs_cmd *c = &a->cmds[i];
+		if (c->flags & HS_CMD_F_SPECULATE) {
+			wrap_node(&st->e, c);
+			st->rw->n_nodes++;
+		} else if (c->kind == HS_CMD_FOR && (c->flags & HS_CMD_F_ANNOUNCED)) {
+			announce_loop(&st->e, src, c);
+			st->rw->n_loops++;
+		}
+	}
+	edits_apply(&st->e, src, &st->pos, &st->out);
+	hs_analyzer_forget_nodes(st->z, from);
+	return 0;
+}
+
 static struct hs_rewrite *refuse(struct hs_rewrite *rw, const char *src, size_t len,
-				 const char *why, const char *filename, const struct hs_node *at)
+				 const char *why, const char *filename, const struct hs_node *at,
+				 struct hs_error *err)
 {
 	rw->refused = why;
 	if (at)
@@ -201,6 +281,7 @@ static struct hs_rewrite *refuse(struct hs_rewrite *rw, const char *src, size_t 
 	rw->text = malloc(len + 1);
 	if (!rw->text) {
 		hs_rewrite_free(rw);
+		hs_error_set(err, ENOMEM, "rewrite");
 		return NULL;
 	}
 	memcpy(rw->text, src, len);
@@ -217,90 +298,76 @@ struct hs_rewrite *hs_rewrite_script(const char *src, size_t len, const char *fi
 		hs_error_errno(err, "rewrite");
 		return NULL;
 	}
-	struct hs_rewrite *res = NULL;
-	if (len > HS_REWRITE_MAX_SIZE && !(flags & HS_REWRITE_ANY_SIZE)) {
-		res = refuse(rw, src, len, "the script is over 120 KiB", filename, NULL);
-		goto out;
-	}
+	if (len > HS_REWRITE_MAX_SIZE && !(flags & HS_REWRITE_ANY_SIZE))
+		return refuse(rw, src, len, "the script is over 120 KiB", filename, NULL, err);
+
+	struct stream st = {.rw = rw, .src = src};
+	struct hs_arena kept = {0}; /* the first pass's function definitions */
 	struct hs_error perr = HS_ERROR_INIT;
-	rw->ast = hs_parse(src, len, filename, HS_PARSE_POSIX, &perr);
-	if (!rw->ast) {
-		res = refuse(rw, src, len, "parse error", filename, NULL);
+	st.z = hs_analyzer_new(src, len, filename, err);
+	if (!st.z)
+		goto fail;
+	if (hs_parse_each_keep(src, len, filename, HS_PARSE_POSIX, scan_cmd, &st, &kept, &perr) <
+	    0) {
+		hs_arena_free(&kept);
+		hs_analyzer_free(st.z);
+		struct hs_rewrite *res = refuse(rw, src, len, "parse error", filename, NULL, err);
 		if (res)
 			strlcpy(res->refused_where, perr.msg, sizeof(res->refused_where));
-		goto out;
+		return res;
 	}
-	rw->analysis = hs_analyze(rw->ast, err);
-	if (!rw->analysis) {
+	hs_analyzer_summarize(st.z);
+
+	const char *prelude = hs_runtime_prelude();
+	if (!prelude)
+		goto fail_z;
+	/* room for the script, the prelude and a wrapper every ~60 bytes */
+	buf_add(&st.out, "", 0);
+	char *p = realloc(st.out.p, len + len / 2 + 4096);
+	if (p) {
+		st.out.p = p;
+		st.out.cap = len + len / 2 + 4096;
+	}
+	buf_adds(&st.out, prelude);
+	if (hs_parse_each(src, len, filename, HS_PARSE_POSIX, rewrite_cmd, &st, &perr) < 0)
+		goto fail_z; /* the first pass parsed it: only memory can fail here */
+	hs_arena_free(&kept);
+	if (st.pos < len)
+		buf_add(&st.out, src + st.pos, len - st.pos);
+	free(st.e.v);
+	free(st.e.text.p);
+	rw->analysis = hs_analyzer_finish(st.z, err);
+	if (!rw->analysis || st.e.oom || st.out.oom) {
+		free(st.out.p);
 		hs_rewrite_free(rw);
+		hs_error_set(err, ENOMEM, "rewrite");
 		return NULL;
 	}
 	if (rw->analysis->refused) {
-		res = refuse(rw, src, len, rw->analysis->refused, filename, NULL);
-		if (res && rw->analysis->refused_line)
+		free(st.out.p);
+		rw->n_nodes = rw->n_loops = 0;
+		struct hs_rewrite *res =
+			refuse(rw, src, len, rw->analysis->refused, filename, NULL, err);
+		if (res && res->analysis->refused_line)
 			snprintf(res->refused_where, sizeof(res->refused_where), "%s:%u:%u",
-				 filename ? filename : "-", rw->analysis->refused_line,
-				 rw->analysis->refused_col);
-		goto out;
+				 filename ? filename : "-", res->analysis->refused_line,
+				 res->analysis->refused_col);
+		return res;
 	}
+	rw->text = st.out.p;
+	rw->len = st.out.len;
+	return rw;
 
-	struct edits e = {0};
-	const char *prelude = hs_runtime_prelude();
-	if (!prelude)
-		e.oom = 1;
-	else
-		edit_insert(&e, 0, prelude);
-	const struct hs_analysis *a = rw->analysis;
-	for (size_t i = 0; i < a->n; i++) {
-		const struct hs_cmd *c = &a->cmds[i];
-		if (c->flags & HS_CMD_F_SPECULATE) {
-			wrap_node(&e, c);
-			rw->n_nodes++;
-		} else if (c->kind == HS_CMD_FOR && (c->flags & HS_CMD_F_ANNOUNCED)) {
-			announce_loop(&e, src, c);
-			rw->n_loops++;
-		}
-	}
-	struct buf out = {0};
-	if (!e.oom) {
-		size_t total = len + 1;
-		for (size_t i = 0; i < e.n; i++)
-			total += strlen(e.v[i].text);
-		buf_add(&out, "", 0);
-		char *p = realloc(out.p, total);
-		if (p) {
-			out.p = p;
-			out.cap = total;
-		}
-		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-		size_t pos = 0;
-		for (size_t i = 0; i < e.n; i++) {
-			if (e.v[i].off > pos)
-				buf_add(&out, src + pos, e.v[i].off - pos);
-			if (e.v[i].off >= pos) {
-				buf_adds(&out, e.v[i].text);
-				pos = e.v[i].off + e.v[i].del;
-			}
-		}
-		if (pos < len)
-			buf_add(&out, src + pos, len - pos);
-	}
-	for (size_t i = 0; i < e.n; i++)
-		free(e.v[i].text);
-	free(e.v);
-	if (e.oom || out.oom) {
-		free(out.p);
-		hs_rewrite_free(rw);
-		hs_error_set(err, ENOMEM, "rewrite");
-		return NULL;
-	}
-	rw->text = out.p ? out.p : strdup("");
-	rw->len = out.len;
-	res = rw;
-out:
-	if (!res)
-		hs_error_set(err, ENOMEM, "rewrite");
-	return res;
+fail_z:
+	hs_arena_free(&kept);
+	free(st.e.v);
+	free(st.e.text.p);
+	free(st.out.p);
+	hs_analyzer_free(st.z);
+fail:
+	hs_rewrite_free(rw);
+	hs_error_set(err, ENOMEM, "rewrite");
+	return NULL;
 }
 
 void hs_rewrite_free(struct hs_rewrite *rw)

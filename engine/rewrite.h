@@ -20,8 +20,9 @@ struct hs_rewrite {
 	size_t len;
 	const char *refused;	  /* NULL, or why the script runs unchanged (static text) */
 	char refused_where[256]; /* "file:line:col" of the cause (parse errors: the message) */
-	struct hs_ast *ast;	  /* NULL when the size limit or a parse error refused it */
-	struct hs_analysis *analysis; /* NULL when ast is NULL */
+	struct hs_ast *ast;	  /* always NULL: the script is parsed command by command, and
+				     no tree is kept (see analysis->cmds[].node) */
+	struct hs_analysis *analysis; /* NULL when the size limit or a parse error refused it */
 	unsigned n_nodes;	      /* wrapped nodes */
 	unsigned n_loops;	      /* announced for loops */
 };
