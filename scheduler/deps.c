@@ -5,9 +5,10 @@
  *
  * This is a scheduling hint, not a correctness rule: validation still checks every read.
  * A false dependency costs parallelism, a missed one a run thrown away (and then learned, in
- * spec.c). So the scan is deliberately plain: write targets are literal words after `>`,
- * `>>` or `>|` (no quotes, no expansions, not /dev/...), and a node names a file when the
- * same literal appears in its text as a whole word. */
+ * spec.c). So the scan is deliberately plain, on the text: write targets are the words after
+ * `>`, `>>` or `>|` (plain characters and parameter expansions, maybe in double quotes; not
+ * /dev/...), and a node names a file when the same word appears in its text. The same text
+ * `out/$f` in two nodes of one loop body names the same file in each iteration. */
 #include "scheduler/sched-internal.h"
 
 #include "lib/util.h"
@@ -25,27 +26,39 @@ struct target {
 static bool name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c != '\0' && strchr("._-/+,@%", c) != NULL);
+	       (c != '\0' && strchr("._-/+,@%${}", c) != NULL);
 }
 
-/* Whether the word ending at text[end) is literal: it stops at a shell delimiter, not at a
- * quote, an expansion or a glob that would make it something else. */
-static bool ends_word(const char *text, size_t end)
+static bool delimiter(char c)
 {
-	char c = text[end];
-	return c == '\0' || strchr(" \t\n;|&)<>", c) != NULL;
+	return c == '\0' || strchr(" \t\n;|&()<>", c) != NULL;
 }
 
-static bool starts_word(const char *text, size_t start)
+/* The word at text[k]: plain characters, or plain characters in double quotes, between
+ * delimiters. Returns its length (0: none) with its start in *start; *next: where scanning
+ * goes on (past it, or past text[k] when there is none). */
+static size_t word_at(const char *text, size_t k, size_t *start, size_t *next)
 {
-	return start == 0 || strchr(" \t\n;|&(<>", text[start - 1]) != NULL;
+	bool quoted = text[k] == '"';
+	size_t s = k + quoted, e = s;
+
+	*next = k + 1;
+	if (k > 0 && !delimiter(text[k - 1]))
+		return 0;
+	while (name_char(text[e]))
+		e++;
+	if (e == s || (quoted && text[e] != '"') || !delimiter(text[e + quoted]))
+		return 0;
+	*start = s;
+	*next = e + quoted;
+	return e - s;
 }
 
 /* The output redirection at text[i] ('>'): the offset of its target word and its length, or
  * 0 when there is none that is literal. *append: `>>`. */
 static size_t redir_target(const char *text, size_t i, size_t *start, bool *append)
 {
-	size_t k = i + 1;
+	size_t k = i + 1, next;
 
 	*append = text[k] == '>';
 	if (text[k] == '>' || text[k] == '|')
@@ -54,13 +67,12 @@ static size_t redir_target(const char *text, size_t i, size_t *start, bool *appe
 		return 0; /* >&2, <> */
 	while (text[k] == ' ' || text[k] == '\t')
 		k++;
-	size_t s = k;
-	while (name_char(text[k]))
-		k++;
-	if (k == s || !ends_word(text, k) || strncmp(text + s, "/dev/", 5) == 0)
+	if (text[k] == '>')
 		return 0;
-	*start = s;
-	return k - s;
+	size_t l = word_at(text, k, start, &next);
+	if (!l || (l >= 5 && strncmp(text + *start, "/dev/", 5) == 0))
+		return 0;
+	return l;
 }
 
 static void add_dep(unsigned *dep, unsigned writer)
@@ -86,21 +98,15 @@ static void scan_names(const struct hs_sched_node *node, struct target *targets,
 			bool append;
 			size_t l = redir_target(text, k, &s, &append);
 			if (l && !append)
-				k = s + l;
+				k = s + l + (text[s + l] == '"');
 			else
 				k += text[k + 1] == '>' || text[k + 1] == '|' ? 2 : 1;
 			continue;
 		}
-		if (!name_char(text[k]) || !starts_word(text, k)) {
-			k++;
+		size_t s, l = word_at(text, k, &s, &k);
+		if (!l)
 			continue;
-		}
-		size_t s = k;
-		while (name_char(text[k]))
-			k++;
-		if (!ends_word(text, k))
-			continue;
-		HASH_FIND(hh, targets, text + s, k - s, t);
+		HASH_FIND(hh, targets, text + s, l, t);
 		if (t)
 			add_dep(&dep_on[node->id], t->writer);
 	}

@@ -317,14 +317,15 @@ START_TEST(text_deps_follow_literal_redirection_targets)
 		"echo x > s3",                       /* 5: a blind write reads nothing */
 		"echo y >> s3",                      /* 6: an append reads s3 (5) */
 		"wc -l < s3",                        /* 7: s3 written by 6 last */
-		"cat s1x s10 \"s2\" $s1 s1/x >&2",   /* 8: no whole literal word */
+		"cat s1x s10 's2' $s1 s1/x >&2",     /* 8: no same word */
 		"grep a \"$f\" > \"out/$f\"",        /* 9: a target with an expansion */
 		"cat out/",                          /* 10 */
 		"echo s1>/dev/null",                 /* 11: s1 again: reads it (1) */
+		"cmp -s out/$f \"ref/$f\"",          /* 12: the same text: reads it (9) */
 	};
-	unsigned dep[12];
+	unsigned dep[13];
 
-	text_deps(t, 11, dep);
+	text_deps(t, 12, dep);
 	ck_assert_uint_eq(dep[1], 0);
 	ck_assert_uint_eq(dep[2], 1);
 	ck_assert_uint_eq(dep[3], 2);
@@ -336,6 +337,7 @@ START_TEST(text_deps_follow_literal_redirection_targets)
 	ck_assert_uint_eq(dep[9], 0);
 	ck_assert_uint_eq(dep[10], 0);
 	ck_assert_uint_eq(dep[11], 1);
+	ck_assert_uint_eq(dep[12], 9);
 }
 END_TEST
 
