@@ -85,7 +85,10 @@ static void check_stdin(struct ev *e, const struct stat *sb)
 }
 
 /* Seen-cache: an absolute lookup already recorded with the same kinds and follow mode needs
- * no second resolution until the tree changes a name (hs_seen_clear). */
+ * no second resolution until the tree changes a name that the lookup depends on. A lookup
+ * that found every component present can only change when the tree removes or renames a
+ * name (hs_seen_clear); one that found a name absent also changes when the tree creates that
+ * name (name_created). */
 static bool seen_check(struct ev *e, const char *path, unsigned kinds, unsigned flags,
 		       char *key, size_t *klen)
 {
@@ -103,6 +106,58 @@ static bool seen_check(struct ev *e, const char *path, unsigned kinds, unsigned 
 	return s != NULL;
 }
 
+/* The canonical name a cached lookup found absent (its final name, or the first missing
+ * component), so that creating it empties the cache. */
+static void seen_absent_add(struct hs_tracer *t, const struct res_out *o)
+{
+	struct seen_entry *s;
+	HASH_FIND(hh, t->seen_absent, o->path, o->len, s);
+	if (s)
+		return;
+	s = malloc(sizeof(*s) + o->len + 1);
+	if (!s)
+		return;
+	memcpy(s->key, o->path, o->len);
+	s->key[o->len] = 0;
+	HASH_ADD_KEYPTR(hh, t->seen_absent, s->key, o->len, s);
+	t->nseen++;
+}
+
+/* The tree is about to create a name (st, o: the resolution of it). Creating a name changes
+ * no lookup that found all its components present (a create of an existing name fails or
+ * creates nothing), so only cached lookups that found this very name absent are stale; an
+ * unresolved name empties the cache. */
+static void name_created(struct hs_tracer *t, enum res_status st, const struct res_out *o)
+{
+	struct seen_entry *s = NULL;
+	if (st == RES_FINAL_ABSENT)
+		HASH_FIND(hh, t->seen_absent, o->path, o->len, s);
+	if (s || (st != RES_OK && st != RES_FINAL_ABSENT && st != RES_FAILED))
+		hs_seen_clear(t);
+}
+
+/* The seen-cache key of the directory part of an absolute path ("/a/b/" of "/a/b/c"), marking
+ * a directory part that does not resolve to a directory (a missing or non-directory
+ * component): every name below it fails at the same component, with the same records (the
+ * symlinks followed on the way, the component that failed), so a lookup under it needs no
+ * walk. Like the seen cache it holds until the tree creates the failed name (seen_absent) or
+ * removes or renames a name. Returns its length, or 0. */
+static size_t dir_key(const char *path, char *key)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	const char *slash = memrchr(path, '/', n);
+	if (!slash || slash == path)
+		return 0;
+	size_t dl = (size_t)(slash - path) + 1;
+	key[0] = '~'; /* above every 'A' + kinds */
+	key[1] = '/';
+	memcpy(key + 2, path, dl);
+	key[dl + 2] = 0;
+	return dl + 2;
+}
+
 static void seen_add(struct ev *e, const char *key, size_t klen)
 {
 	if (e->t->nseen > 65536)
@@ -117,24 +172,33 @@ static void seen_add(struct ev *e, const char *key, size_t klen)
 
 /* A read-side lookup: kinds for an existing object (READ on a directory becomes LIST), STAT
  * absent for a missing one. Returns the resolution status (e->out holds the result). */
-static enum res_status lookup_read(struct ev *e, int dirfd, uint64_t addr, unsigned flags,
-				   unsigned kinds)
+static enum res_status lookup_read_at(struct ev *e, int dirfd, int g, const char *path,
+				      unsigned flags, unsigned kinds)
 {
-	char path[4096];
 	char key[4096 + 80];
 	size_t klen = 0;
-	int g = get_path(e, addr, path, sizeof(path));
-	if (g < 0)
-		return RES_ERROR;
 	bool cacheable = g > 0 && !(flags & RES_IN_ROOT) && !(kinds & HS_TRACER_EXEC) &&
 			 seen_check(e, path, kinds, flags, key, &klen);
 	if (cacheable)
 		return RES_ERROR; /* already recorded: nothing to do */
+	char dkey[4096 + 80];
+	size_t dlen = klen ? dir_key(path, dkey) : 0;
+	if (dlen) {
+		struct seen_entry *s;
+		HASH_FIND(hh, e->t->seen, dkey, dlen, s);
+		if (s)
+			return RES_FAILED; /* fails where the recorded lookup failed */
+	}
+	/* Only the type (and identity) of the object is looked at below, except for an exec. */
+	if (!(kinds & HS_TRACER_EXEC))
+		flags |= RES_KNOWN_OK;
 	enum res_status st = hs_resolve(e->t, e->tid, dirfd, g > 0 ? path : NULL, flags, &e->out);
 	switch (st) {
 	case RES_OK:
+		/* A directory opened: what it holds is read by getdents, not by the open (tar
+		 * -C work opens work for openat only). */
 		if ((kinds & HS_TRACER_READ) && S_ISDIR(e->out.sb.st_mode))
-			kinds = (kinds & ~(unsigned)HS_TRACER_READ) | HS_TRACER_LIST;
+			kinds = (kinds & ~(unsigned)HS_TRACER_READ) | HS_TRACER_STAT;
 		rec_present(e->t, &e->out, kinds);
 		check_stdin(e, &e->out.sb);
 		break;
@@ -150,6 +214,17 @@ static enum res_status lookup_read(struct ev *e, int dirfd, uint64_t addr, unsig
 	if (g > 0 && klen && (st == RES_OK || st == RES_FINAL_ABSENT || st == RES_FAILED) &&
 	    !(kinds & HS_TRACER_EXEC)) {
 		seen_add(e, key, klen);
+		if (st != RES_OK)
+			seen_absent_add(e->t, &e->out);
+		if (st == RES_FAILED && dlen) {
+			/* The failure may lie in a symlink at the end ("d/l" -> "x/y", x missing),
+			 * not in the directory part: mark the part only if it fails by itself. */
+			struct res_out dir;
+			enum res_status dst = hs_resolve(e->t, e->tid, AT_FDCWD, dkey + 2, RES_FOLLOW,
+							 &dir);
+			if (dst == RES_FAILED || dst == RES_FINAL_ABSENT)
+				seen_add(e, dkey, dlen);
+		}
 		/* Not a symlink at the end: following it or not is the same lookup (ls -l does
 		 * lstat, lgetxattr, getxattr on each name). */
 		if (st != RES_OK || !S_ISLNK(e->out.sb.st_mode)) {
@@ -163,9 +238,19 @@ static enum res_status lookup_read(struct ev *e, int dirfd, uint64_t addr, unsig
 	return st;
 }
 
+static enum res_status lookup_read(struct ev *e, int dirfd, uint64_t addr, unsigned flags,
+				   unsigned kinds)
+{
+	char path[4096];
+	int g = get_path(e, addr, path, sizeof(path));
+	if (g < 0)
+		return RES_ERROR;
+	return lookup_read_at(e, dirfd, g, path, flags, kinds);
+}
+
 static void meta_fd(struct ev *e, int fd)
 {
-	if (hs_resolve_fd(e->t, e->tid, fd, &e->out) == RES_OK)
+	if (hs_resolve_fd(e->t, e->tid, fd, RES_NAME_ONLY, &e->out) == RES_OK)
 		hs_rec_write(e->t, e->out.path, e->out.len, HS_TRACER_META);
 }
 
@@ -192,23 +277,26 @@ static void do_open(struct ev *e, int dirfd, uint64_t addr, uint64_t oflags, uin
 	bool nofollow = oflags & O_NOFOLLOW;
 
 	if ((oflags & O_PATH) || (oflags & __O_TMPFILE) == __O_TMPFILE) {
-		lookup_read(e, dirfd, addr, rf | (nofollow ? 0 : RES_FOLLOW), HS_TRACER_STAT);
+		lookup_read(e, dirfd, addr, rf | RES_REMEMBER | (nofollow ? 0 : RES_FOLLOW),
+			    HS_TRACER_STAT);
 		return;
 	}
 	bool creat = oflags & O_CREAT, excl = creat && (oflags & O_EXCL);
 	bool trunc = oflags & O_TRUNC;
 	bool writing = acc != O_RDONLY || trunc;
 	if (!writing && !creat) {
-		lookup_read(e, dirfd, addr, rf | (nofollow ? 0 : RES_FOLLOW), HS_TRACER_READ);
+		lookup_read(e, dirfd, addr, rf | RES_REMEMBER | (nofollow ? 0 : RES_FOLLOW),
+			    HS_TRACER_READ);
 		return;
 	}
 	char path[4096];
 	int g = get_path(e, addr, path, sizeof(path));
 	if (g <= 0)
 		return;
-	hs_seen_clear(e->t);
-	unsigned f = rf | ((nofollow || excl) ? 0 : RES_FOLLOW);
+	unsigned f = rf | RES_REMEMBER | ((nofollow || excl) ? 0 : RES_FOLLOW);
 	enum res_status st = hs_resolve(e->t, e->tid, dirfd, path, f, &e->out);
+	if (creat)
+		name_created(e->t, st, &e->out);
 	if (st == RES_OK) {
 		if (excl) {
 			rec_present(e->t, &e->out, HS_TRACER_STAT); /* EEXIST */
@@ -216,7 +304,7 @@ static void do_open(struct ev *e, int dirfd, uint64_t addr, uint64_t oflags, uin
 		}
 		if (!trunc)
 			rec_present(e->t, &e->out,
-				    S_ISDIR(e->out.sb.st_mode) ? HS_TRACER_LIST : HS_TRACER_READ);
+				    S_ISDIR(e->out.sb.st_mode) ? HS_TRACER_STAT : HS_TRACER_READ);
 		if (acc != O_WRONLY)
 			check_stdin(e, &e->out.sb);
 		if (writing)
@@ -238,8 +326,8 @@ static void do_create(struct ev *e, int dirfd, uint64_t addr)
 	char path[4096];
 	if (get_path(e, addr, path, sizeof(path)) <= 0)
 		return;
-	hs_seen_clear(e->t);
 	enum res_status st = hs_resolve(e->t, e->tid, dirfd, path, 0, &e->out);
+	name_created(e->t, st, &e->out);
 	if (st == RES_OK) {
 		rec_present(e->t, &e->out, HS_TRACER_STAT); /* EEXIST */
 	} else if (st == RES_FINAL_ABSENT) {
@@ -254,6 +342,7 @@ static void do_remove(struct ev *e, int dirfd, uint64_t addr, bool dir)
 	if (get_path(e, addr, path, sizeof(path)) <= 0)
 		return;
 	hs_seen_clear(e->t);
+	hs_ident_clear(e->t); /* a hard link's other name may be the one cached */
 	enum res_status st = hs_resolve(e->t, e->tid, dirfd, path, 0, &e->out);
 	if (st == RES_OK) {
 		bool isdir = S_ISDIR(e->out.sb.st_mode);
@@ -274,7 +363,7 @@ static void do_rename(struct ev *e, int odfd, uint64_t oaddr, int ndfd, uint64_t
 	if (get_path(e, oaddr, op, sizeof(op)) <= 0 || get_path(e, naddr, np, sizeof(np)) <= 0)
 		return;
 	hs_seen_clear(e->t);
-	hs_cwd_clear(e->t); /* a renamed cwd keeps its inode: the cached name would be stale */
+	hs_ident_clear(e->t); /* a renamed object keeps its identity: the cached name goes stale */
 	bool exch = flags & RENAME_EXCHANGE, noreplace = flags & RENAME_NOREPLACE;
 	enum res_status st = hs_resolve(e->t, e->tid, odfd, op, 0, &e->out);
 	if (st == RES_FINAL_ABSENT) {
@@ -320,6 +409,7 @@ static void do_link(struct ev *e, int odfd, uint64_t oaddr, int ndfd, uint64_t n
 		return;
 	unsigned f = ((atflags & AT_SYMLINK_FOLLOW) ? RES_FOLLOW : 0) |
 		     ((atflags & AT_EMPTY_PATH) ? RES_EMPTY_OK : 0);
+	hs_ident_clear(e->t); /* the object gets a second name */
 	enum res_status st = hs_resolve(e->t, e->tid, odfd, g ? op : NULL, f, &e->out);
 	if (st == RES_OK) {
 		rec_present(e->t, &e->out, HS_TRACER_STAT);
@@ -422,20 +512,72 @@ static void exec_interp(struct ev *e, const char *file, int depth)
 	} else if (st == RES_FINAL_ABSENT) {
 		rec_absent(e->t, &o, HS_TRACER_STAT);
 	}
-	if (klen && (st == RES_OK || st == RES_FINAL_ABSENT || st == RES_FAILED))
+	if (klen && (st == RES_OK || st == RES_FINAL_ABSENT || st == RES_FAILED)) {
 		seen_add(e, key, klen);
+		if (st != RES_OK)
+			seen_absent_add(e->t, &o);
+	}
+}
+
+/* Exec cache: an absolute path already executed as a regular file resolves to the same
+ * canonical name until the tree changes a name; it is emptied with the seen cache, on the same
+ * argument (a name changed from outside is caught by the stamps of the first resolution's
+ * records). What depends on the file's current state (type, setuid bits, capabilities, the
+ * interpreter) is read again on every exec. Returns true with e->out filled on a hit. */
+static bool exec_cached(struct ev *e, const char *name)
+{
+	struct exec_entry *x;
+
+	HASH_FIND_STR(e->t->exec_cache, name, x);
+	if (!x)
+		return false;
+	memcpy(e->out.path, x->path, x->len + 1);
+	e->out.len = x->len;
+	if (fstatat(AT_FDCWD, e->out.path, &e->out.sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(e->out.sb.st_mode)) {
+		HASH_DEL(e->t->exec_cache, x);
+		free(x);
+		return false;
+	}
+	rec_present(e->t, &e->out, HS_TRACER_EXEC | HS_TRACER_READ);
+	check_stdin(e, &e->out.sb);
+	return true;
+}
+
+static void exec_cache_add(struct hs_tracer *t, const char *name, const char *path, size_t len)
+{
+	size_t nl = strlen(name);
+	struct exec_entry *x = malloc(sizeof(*x) + nl + 1 + len + 1);
+	if (!x || t->nseen > 65536) {
+		free(x);
+		return;
+	}
+	memcpy(x->name, name, nl + 1);
+	x->path = x->name + nl + 1;
+	memcpy(x->path, path, len + 1);
+	x->len = len;
+	HASH_ADD_KEYPTR(hh, t->exec_cache, x->name, nl, x);
+	t->nseen++;
 }
 
 static void do_exec(struct ev *e, int dirfd, uint64_t addr, unsigned atflags)
 {
 	unsigned f = ((atflags & AT_SYMLINK_NOFOLLOW) ? 0 : RES_FOLLOW) |
 		     ((atflags & AT_EMPTY_PATH) ? RES_EMPTY_OK : 0);
-	enum res_status st = lookup_read(e, dirfd, addr, f, HS_TRACER_EXEC | HS_TRACER_READ);
-	if (st != RES_OK)
+	char name[4096];
+	int g = get_path(e, addr, name, sizeof(name));
+	if (g < 0)
 		return;
+	bool cacheable = g > 0 && name[0] == '/' && f == RES_FOLLOW;
+	if (!cacheable || !exec_cached(e, name)) {
+		enum res_status st = lookup_read_at(e, dirfd, g, name, f,
+						    HS_TRACER_EXEC | HS_TRACER_READ);
+		if (st != RES_OK || !S_ISREG(e->out.sb.st_mode))
+			return;
+		if (cacheable)
+			exec_cache_add(e->t, name, e->out.path, e->out.len);
+	}
 	struct stat *sb = &e->out.sb;
-	if (!S_ISREG(sb->st_mode))
-		return;
 	char path[sizeof(e->out.path)];
 	memcpy(path, e->out.path, e->out.len + 1);
 	hs_rec_exec(e->t, path, e->tid);
@@ -502,8 +644,8 @@ static int do_sockaddr(struct ev *e, const char *call, uint64_t addr, uint64_t a
 		memcpy(name, un->sun_path, plen < sizeof(un->sun_path) ? plen : sizeof(un->sun_path));
 		name[plen < sizeof(un->sun_path) ? plen : sizeof(un->sun_path)] = 0;
 		if (bind) {
-			hs_seen_clear(t);
 			enum res_status st = hs_resolve(t, e->tid, AT_FDCWD, name, 0, &e->out);
+			name_created(t, st, &e->out);
 			if (st == RES_FINAL_ABSENT) {
 				rec_absent(t, &e->out, HS_TRACER_STAT);
 				hs_rec_write(t, e->out.path, e->out.len,
@@ -661,6 +803,9 @@ int hs_tracer_event(struct hs_tracer *t, pid_t tid, const struct seccomp_data *d
 	e->tid = tid;
 	e->d = d;
 	t->nevents++;
+	/* Emptied between events only: an event may hold a cached directory fd. */
+	if (t->nidents >= HS_IDENT_MAX || t->nident_fds >= HS_IDENT_MAX_FDS)
+		hs_ident_clear(t);
 	if (d->arch != AUDIT_ARCH_X86_64 || (d->nr & X32_BIT)) {
 		hs_rec_flag(t, HS_TRACER_FLAG_FOREIGN_ABI, "%s syscall %d",
 			    d->arch == AUDIT_ARCH_I386 ? "i386" :
@@ -752,11 +897,13 @@ int hs_tracer_event(struct hs_tracer *t, pid_t tid, const struct seccomp_data *d
 	case 59: do_exec(e, AT_FDCWD, a[0], 0); break;			   /* execve */
 	case 322: do_exec(e, arg_fd(a[0]), a[1], (unsigned)a[4]); break; /* execveat */
 	case 80: /* chdir */
-		hs_cwd_clear(t);
 		lookup_read(e, AT_FDCWD, a[0], RES_FOLLOW, HS_TRACER_STAT);
 		break;
-	case 81: case 272: case 308: /* fchdir, unshare, setns: cwds may change */
-		hs_cwd_clear(t);
+	case 78: case 217: /* getdents, getdents64: a listing of the directory open on fd */
+		lookup_read(e, arg_fd(a[0]), 0, RES_EMPTY_OK, HS_TRACER_LIST);
+		break;
+	case 81: case 272: case 308: /* fchdir, unshare, setns: nothing to record (cwd lookups
+				      * check the cwd's identity every time) */
 		break;
 	/* writes */
 	case 76: { /* truncate */

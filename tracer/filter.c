@@ -1,13 +1,15 @@
 /* The seccomp filter, built with libseccomp once per process and exported as a cBPF program so
  * the forked child only has to call seccomp(2): no allocation after fork.
  *
- * Trapped (everything else, read/write/mmap/close/getdents..., runs at full speed):
+ * Trapped (everything else, read/write/mmap/close..., runs at full speed):
  * - syscalls that carry a path name (reads, stats, writes, name changes, metadata writes);
+ * - getdents and getdents64: a directory's entries are read there, not at its open;
  * - fd-based metadata writes (fchmod, fchown, fsetxattr, fremovexattr, ioctl SETFLAGS);
  * - network: socket() for anything but AF_UNIX, connect, bind, sendto with an address,
  *   sendmsg, sendmmsg;
- * - chdir, fchdir, unshare, setns (they clear cached cwds) and ptrace; not fork/clone: the
- *   cwd cache is checked against /proc/<tid>/cwd instead, and the filter is inherited;
+ * - chdir (a lookup), fchdir, unshare, setns (nothing to record: cached cwd names are checked
+ *   against the identity of /proc/<tid>/cwd on every use) and ptrace; not fork/clone: the
+ *   filter is inherited;
  * - reads of fd 0 (the caller's stdin check);
  * - syscalls denied with a flag: io_uring, the mount API, chroot, open_by_handle_at, ...;
  * - numbers above the highest one known, and any non-x86_64 ABI (the bad-arch action), so
@@ -28,6 +30,7 @@ static const int trapped[] = {
 	257 /* openat */, 262 /* newfstatat */, 332 /* statx */, 2 /* open */, 4 /* stat */,
 	6 /* lstat */, 21 /* access */, 269 /* faccessat */, 439 /* faccessat2 */,
 	89 /* readlink */, 267 /* readlinkat */, 59 /* execve */, 322 /* execveat */,
+	217 /* getdents64 */, 78 /* getdents */,
 	437 /* openat2 */, 85 /* creat */, 80 /* chdir */, 81 /* fchdir */,
 	76 /* truncate */, 82 /* rename */, 264 /* renameat */, 316 /* renameat2 */,
 	86 /* link */, 265 /* linkat */, 88 /* symlink */, 266 /* symlinkat */,
@@ -43,7 +46,7 @@ static const int trapped[] = {
 	301 /* fanotify_mark */,
 	/* network */
 	42 /* connect */, 49 /* bind */, 46 /* sendmsg */, 307 /* sendmmsg */,
-	/* namespace changes (they clear cached cwds) and ptrace */
+	/* namespace changes and ptrace */
 	272 /* unshare */, 308 /* setns */, 101 /* ptrace */,
 	/* denied with a flag */
 	425 /* io_uring_setup */, 426 /* io_uring_enter */, 427 /* io_uring_register */,

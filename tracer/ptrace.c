@@ -120,7 +120,6 @@ static int trace_loop(struct hs_tracer *t)
 			}
 			if (c)
 				c->announced = true;
-			hs_cwd_clear(t);
 			ptrace(PTRACE_CONT, tid, 0, 0);
 			break;
 		}
@@ -139,7 +138,6 @@ static int trace_loop(struct hs_tracer *t)
 					    "exec without a seccomp stop: an outer seccomp filter "
 					    "hides syscalls from the ptrace backend");
 			e->saw_seccomp = false;
-			hs_cwd_clear(t);
 			ptrace(PTRACE_CONT, tid, 0, 0);
 			break;
 		}

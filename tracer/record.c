@@ -120,24 +120,28 @@ void hs_rec_flag(struct hs_tracer *t, enum hs_tracer_flag_kind kind, const char 
 void hs_seen_clear(struct hs_tracer *t)
 {
 	struct seen_entry *e, *tmp;
+	struct exec_entry *x, *xt;
 
 	HASH_ITER(hh, t->seen, e, tmp) {
 		HASH_DEL(t->seen, e);
 		free(e);
 	}
+	HASH_ITER(hh, t->exec_cache, x, xt) {
+		HASH_DEL(t->exec_cache, x);
+		free(x);
+	}
+	HASH_ITER(hh, t->seen_absent, e, tmp) {
+		HASH_DEL(t->seen_absent, e);
+		free(e);
+	}
 	t->nseen = 0;
 }
 
-void hs_cwd_clear(struct hs_tracer *t)
+bool hs_rec_has_read(struct hs_tracer *t, const char *path, size_t len)
 {
-	struct cwd_entry *e, *tmp;
-
-	HASH_ITER(hh, t->cwds, e, tmp) {
-		HASH_DEL(t->cwds, e);
-		if (e->fd >= 0)
-			close(e->fd);
-		free(e);
-	}
+	struct rd_entry *e;
+	HASH_FIND(hh, t->reads, path, len, e);
+	return e != NULL;
 }
 
 static void free_sorted(struct hs_tracer *t)
@@ -176,7 +180,8 @@ void hs_records_free(struct hs_tracer *t)
 		free(t->bound[i]);
 	free(t->bound);
 	hs_seen_clear(t);
-	hs_cwd_clear(t);
+	hs_ident_clear(t);
+	hs_proc_close(t);
 	free_sorted(t);
 }
 

@@ -44,21 +44,51 @@ struct flag_entry {
 	char key[]; /* "<kind>:<detail>" */
 };
 
-/* Per-thread cache of the current directory (string and an O_PATH fd in our view). */
-struct cwd_entry {
+/* The identity of an object as statx sees it: a directory, or a non-directory with a single
+ * link, has exactly one name under one mount (up to renames), so the identity names it. The
+ * mount id is the 64-bit one that is never reused (STATX_MNT_ID_UNIQUE). */
+struct hs_ident {
+	uint64_t mnt, dev, ino;
+};
+
+/* Identity cache: the canonical name of an object reached through a tracee's cwd or fd, so
+ * that /proc/<tid>/{cwd,fd/N} need one statx instead of a readlink and a walk of the name.
+ * Cleared whenever the tree renames, links or removes a name (resolve.c explains why this is
+ * enough). */
+#define HS_IDENT_MAX 8192
+#define HS_IDENT_MAX_FDS 256
+
+struct ident_entry {
 	UT_hash_handle hh;
+	struct hs_ident key;
+	int fd;		/* a directory: an O_PATH fd of it in our view (-1 until needed) */
+	mode_t mode;	/* type in our view when cached */
+	dev_t odev;	/* identity in our view when cached (the stdin check) */
+	ino_t oino;
+	size_t len;	/* canonical name; length 0 is the root */
+	char path[];
+};
+
+/* /proc/<tid> and /proc/<tid>/fd kept open for a thread seen several times (resolve.c). */
+#define HS_PROC_SLOTS 16
+struct proc_slot {
 	pid_t tid;
-	int fd;
-	dev_t dev; /* identity of /proc/<tid>/cwd when cached */
-	ino_t ino;
-	size_t len;
-	char path[4096];
+	unsigned uses;
+	int dir, fddir; /* -1 until opened */
 };
 
 /* Absolute-path lookups already recorded (cleared on any name change by the tree). */
 struct seen_entry {
 	UT_hash_handle hh;
 	char key[]; /* "<kind char><follow char><path>" */
+};
+
+/* Absolute exec paths already resolved (event.c; cleared with the seen cache). */
+struct exec_entry {
+	UT_hash_handle hh;
+	char *path; /* canonical, inside name[] after the key */
+	size_t len;
+	char name[]; /* the path as executed */
 };
 
 /* Tasks known to the ptrace backend. */
@@ -112,8 +142,13 @@ struct hs_tracer {
 	struct flag_entry *flags;
 	struct hs_tracer_exec *execs;
 	size_t nexecs, cap_execs;
-	struct cwd_entry *cwds;
+	struct proc_slot procs[HS_PROC_SLOTS];
+	struct ident_entry *idents;
+	size_t nidents, nident_fds;
+	bool ident_ok; /* the kernel reports STATX_MNT_ID_UNIQUE: the identity cache is usable */
 	struct seen_entry *seen;
+	struct seen_entry *seen_absent; /* names cached lookups found absent (event.c) */
+	struct exec_entry *exec_cache;
 	size_t nseen;
 	char **bound; /* AF_UNIX paths bound by the tree */
 	size_t nbound;
@@ -141,9 +176,13 @@ void hs_rec_flag(struct hs_tracer *t, enum hs_tracer_flag_kind kind, const char 
 	__attribute__((format(printf, 3, 4)));
 void hs_stamp_from_stat(struct hs_tracer_stamp *st, const struct stat *sb);
 void hs_records_free(struct hs_tracer *t);
-/* Forget cached resolutions: after a name change (seen cache) or cwd change (cwd cache). */
+/* Forget cached resolutions: after a name change (seen cache), after a rename, link or removal
+ * (identity cache). */
 void hs_seen_clear(struct hs_tracer *t);
-void hs_cwd_clear(struct hs_tracer *t);
+void hs_ident_clear(struct hs_tracer *t);
+void hs_proc_close(struct hs_tracer *t);
+/* The path has a read record already (whatever its kinds). */
+bool hs_rec_has_read(struct hs_tracer *t, const char *path, size_t len);
 
 /* resolve.c */
 enum {
@@ -151,6 +190,11 @@ enum {
 	RES_EMPTY_OK = 1 << 1,	 /* AT_EMPTY_PATH: "" means the dirfd itself */
 	RES_IN_ROOT = 1 << 2,	 /* openat2 RESOLVE_IN_ROOT/BENEATH: dirfd is the root */
 	RES_PARENT = 1 << 3,	 /* a name to create or remove: record nothing for the final one */
+	RES_REMEMBER = 1 << 4,	 /* an open: put the object in the identity cache (its fd will
+				    be fstat'ed or used as a dirfd) */
+	RES_KNOWN_OK = 1 << 5,	 /* fd forms: when the fd's name has a read record already, only
+				    the type, dev and ino of out->sb are needed (a STAT lookup) */
+	RES_NAME_ONLY = 1 << 6,	 /* fd forms: only the name is needed, not out->sb */
 };
 
 enum res_status {
@@ -171,8 +215,11 @@ struct res_out {
  * forms). Records symlinks followed (READ) and a missing non-final component (STAT absent). */
 enum res_status hs_resolve(struct hs_tracer *t, pid_t tid, int dirfd, const char *path,
 			   unsigned flags, struct res_out *out);
-/* Resolve an fd of tid to its path and stamp. */
-enum res_status hs_resolve_fd(struct hs_tracer *t, pid_t tid, int fd, struct res_out *out);
+/* Resolve an fd of tid to its path and stamp (flags: RES_KNOWN_OK, RES_NAME_ONLY). */
+enum res_status hs_resolve_fd(struct hs_tracer *t, pid_t tid, int fd, unsigned flags,
+			      struct res_out *out);
+/* Probe the kernel for what the identity cache needs (tracer creation). */
+bool hs_ident_probe(void);
 /* Read a NUL-terminated string from tid's memory. Returns its length or -1. */
 ssize_t hs_read_string(pid_t tid, uint64_t addr, char *buf, size_t size);
 int hs_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);

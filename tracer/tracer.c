@@ -34,6 +34,8 @@ struct hs_tracer *hs_tracer_new(const struct hs_tracer_opts *opts, struct hs_err
 	t->opts = *opts;
 	t->sock[0] = t->sock[1] = t->listener = t->event_fd = t->root_fd = -1;
 	t->root_status = -1;
+	for (int i = 0; i < HS_PROC_SLOTS; i++)
+		t->procs[i].dir = t->procs[i].fddir = -1;
 	if (hs_tracer_filters(&t->prog_notif, &t->prog_trace, opts->stdin_fd >= 0, err) < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, t->sock) < 0) {
@@ -65,6 +67,7 @@ struct hs_tracer *hs_tracer_new(const struct hs_tracer_opts *opts, struct hs_err
 		hs_error_errno(err, "tracer: open /");
 		goto fail;
 	}
+	t->ident_ok = hs_ident_probe();
 	if (opts->stdin_fd >= 0) {
 		struct stat sb;
 		/* /dev/null as stdin reads the same everywhere: nothing to flag. */
