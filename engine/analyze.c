@@ -4,22 +4,147 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/error.h"
 #include "lib/util.h"
 
 #include <uthash.h>
 
+/* ---- the table's memory ------------------------------------------------------------------ */
+
+/* Every string and array of the table lives in one pool, freed with it: a table has an entry
+ * per command (hundreds of thousands for a large script), and a malloc per name, variable and
+ * redirection cost more than building them. */
+struct pool_chunk {
+	struct pool_chunk *prev;
+	size_t size, used;
+	char data[];
+};
+
+struct hs_analysis_pool {
+	struct pool_chunk *cur;
+};
+
+#define POOL_CHUNK (1024 * 1024 - 64)
+
+/* n bytes aligned to align (a power of 2), not zeroed; NULL when out of memory. */
+static void *pool_alloc(struct hs_analysis_pool *pool, size_t n, size_t align)
+{
+	struct pool_chunk *ch = pool->cur;
+	size_t at = ch ? (ch->used + align - 1) & ~(align - 1) : 0;
+	if (!ch || at + n > ch->size) {
+		size_t size = n > POOL_CHUNK - sizeof(*ch) ? n : POOL_CHUNK - sizeof(*ch);
+		ch = malloc(sizeof(*ch) + size);
+		if (!ch)
+			return NULL;
+		ch->prev = pool->cur;
+		ch->size = size;
+		ch->used = 0;
+		pool->cur = ch;
+		at = 0;
+	}
+	ch->used = at + n;
+	return ch->data + at;
+}
+
+static char *pool_strndup(struct hs_analysis_pool *pool, const char *p, size_t len)
+{
+	char *s = pool_alloc(pool, len + 1, 1);
+	if (s) {
+		memcpy(s, p, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+static void pool_free(struct hs_analysis_pool *pool)
+{
+	if (!pool)
+		return;
+	for (struct pool_chunk *ch = pool->cur, *prev; ch; ch = prev) {
+		prev = ch->prev;
+		free(ch);
+	}
+	free(pool);
+}
+
+/* Names (variables, commands) interned in the pool: one copy of each, so that a set of
+ * names compares pointers. */
+struct intern_entry {
+	char *s;
+	size_t len;
+};
+
+struct intern {
+	struct intern_entry *v;
+	size_t cap, n; /* cap: a power of 2, or 0 */
+	struct hs_analysis_pool *pool;
+	int oom;
+};
+
+static size_t name_hash(const char *p, size_t len)
+{
+	size_t h = 1469598103934665603u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211u;
+	return h ^ (h >> 29);
+}
+
+static int intern_grow(struct intern *in)
+{
+	size_t cap = in->cap ? in->cap * 2 : 256;
+	struct intern_entry *v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < in->cap; i++) {
+		if (!in->v[i].s)
+			continue;
+		size_t j = name_hash(in->v[i].s, in->v[i].len) & (cap - 1);
+		while (v[j].s)
+			j = (j + 1) & (cap - 1);
+		v[j] = in->v[i];
+	}
+	free(in->v);
+	in->v = v;
+	in->cap = cap;
+	return 0;
+}
+
+/* The interned copy of p[0..len); NULL (and in->oom) when out of memory. */
+static char *intern(struct intern *in, const char *p, size_t len)
+{
+	if ((in->n + 1) * 2 > in->cap && intern_grow(in) < 0) {
+		in->oom = 1;
+		return NULL;
+	}
+	size_t i = name_hash(p, len) & (in->cap - 1);
+	for (; in->v[i].s; i = (i + 1) & (in->cap - 1))
+		if (in->v[i].len == len && memcmp(in->v[i].s, p, len) == 0)
+			return in->v[i].s;
+	char *s = pool_strndup(in->pool, p, len);
+	if (!s) {
+		in->oom = 1;
+		return NULL;
+	}
+	in->v[i] = (struct intern_entry){s, len};
+	in->n++;
+	return s;
+}
+
 /* ---- small string sets ------------------------------------------------------------------ */
 
+/* Interned names (not owned: the pool holds them). */
 struct strset {
 	char **v;
 	size_t n, cap;
 	int oom;
 };
 
+/* Whether the set holds the text p[0..len) (compares text: p need not be interned). */
 static int strset_has(const struct strset *s, const char *p, size_t len)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -28,10 +153,16 @@ static int strset_has(const struct strset *s, const char *p, size_t len)
 	return 0;
 }
 
-static void strset_add(struct strset *s, const char *p, size_t len)
+/* Add an interned name. */
+static void strset_addp(struct strset *s, char *name)
 {
-	if (strset_has(s, p, len))
+	if (!name) {
+		s->oom = 1;
 		return;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == name)
+			return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
 		char **v = realloc(s->v, cap * sizeof(*v));
@@ -42,23 +173,21 @@ static void strset_add(struct strset *s, const char *p, size_t len)
 		s->v = v;
 		s->cap = cap;
 	}
-	char *copy = strndup(p, len);
-	if (!copy) {
-		s->oom = 1;
-		return;
-	}
-	s->v[s->n++] = copy;
+	s->v[s->n++] = name;
 }
 
-static void strset_adds(struct strset *s, const char *p)
+static void strset_add(struct intern *in, struct strset *s, const char *p, size_t len)
 {
-	strset_add(s, p, strlen(p));
+	strset_addp(s, intern(in, p, len));
+}
+
+static void strset_adds(struct intern *in, struct strset *s, const char *p)
+{
+	strset_add(in, s, p, strlen(p));
 }
 
 static void strset_release(struct strset *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
@@ -68,14 +197,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Move the set out as a sorted array. */
-static char **strset_take(struct strset *s, size_t *n)
+/* The set as a sorted array in the pool (NULL if empty); empties the set. */
+static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsigned *n)
 {
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
-	char **v = s->v;
-	*n = s->n;
-	memset(s, 0, sizeof(*s));
+	char **v = NULL;
+	*n = 0;
+	if (s->n) {
+		v = pool_alloc(pool, s->n * sizeof(*v), sizeof(*v));
+		if (!v) {
+			s->oom = 1;
+			return NULL;
+		}
+		memcpy(v, s->v, s->n * sizeof(*v));
+		if (s->n > 8) {
+			qsort(v, s->n, sizeof(*v), cmp_str);
+		} else {
+			for (size_t i = 1; i < s->n; i++) {
+				char *x = v[i];
+				size_t j = i;
+				for (; j > 0 && strcmp(v[j - 1], x) > 0; j--)
+					v[j] = v[j - 1];
+				v[j] = x;
+			}
+		}
+		*n = (unsigned)s->n;
+	}
+	s->n = 0;
 	return v;
 }
 
@@ -85,8 +232,9 @@ static int in_list(const char *const *list, const char *p, size_t len)
 {
 	if (!len)
 		return 0;
+	/* strncmp stops at the entry's NUL: a shorter entry differs before its end */
 	for (; *list; list++)
-		if ((*list)[0] == p[0] && strlen(*list) == len && memcmp(*list, p, len) == 0)
+		if ((*list)[0] == p[0] && strncmp(*list, p, len) == 0 && (*list)[len] == '\0')
 			return 1;
 	return 0;
 }
@@ -122,11 +270,38 @@ struct func {
 	/* summarize_funcs: when the summary last changed, and when it was last computed */
 	size_t changed_at, computed_at;
 	int computed;
+	/* One-pass mode: bumped when the summary's content changes (see refresh_summaries) */
+	size_t version;
 	UT_hash_handle hh;
+};
+
+/* A function summary used by a command analysed in one-pass mode, as it was then. */
+struct func_use {
+	const struct func *f;
+	size_t version;
+};
+
+/* An open-addressing set of names (pointers into the script, not copied). */
+struct cand {
+	const char *p;
+	size_t len;
+};
+
+struct cands {
+	struct cand *v;
+	size_t cap, n; /* cap: a power of 2, or 0 */
+	int oom;
+};
+
+struct self_check {
+	const char *name;
+	size_t len;
+	unsigned ordinal;
 };
 
 struct hs_analyzer {
 	struct hs_analysis *a;
+	struct intern in; /* names, in a->pool */
 	const char *src;
 	const char *self; /* the script's file name (no directory), or NULL (-c, stdin) */
 	size_t self_len;
@@ -135,13 +310,37 @@ struct hs_analyzer {
 	size_t n_funcs;
 	size_t n_bodies;
 	size_t cap_cmds;
+	size_t prefaulted; /* bytes of cmds faulted in (or small enough not to bother) */
 	int refused_early; /* by the __hs check, before any walk */
 	int refusals_done; /* the first pass's refusal check is final */
 	int oom;
+	/* One-pass mode (hs_analyzer_stream_begin): names that may be defined as functions
+	 * somewhere in the script; a command that looks up one not defined yet is marked
+	 * dirty. */
+	int provisional;
+	int dirty;
+	struct cands cands;
+	/* Names checked against self_vars by the refusal walk before they were in it, with the
+	 * top-level command that checked them: if one ends up in self_vars, the refusal walk
+	 * must be done again (hs_analyzer_stream_end). */
+	struct self_check *checks;
+	size_t n_checks, cap_checks;
+	int record_checks;
+	/* One-pass mode: the summaries used by the commands (hs_analyzer_step), and whether a
+	 * function body was added since the summaries were last computed. */
+	struct func_use *uses;
+	size_t n_uses, cap_uses, uses_from;
+	size_t version_tick;
+	int funcs_stale;
+	unsigned ordinal;	  /* top-level commands scanned so far */
+	const struct hs_node *scan_root; /* the top-level command hs_analyzer_scan walks */
+	struct cands seen_defs;		 /* texts of top-level function definitions */
+	unsigned refused_ordinal; /* the one where the refusal was found */
 };
 
 /* What a piece of text reads. */
 struct reads {
+	struct intern *in;
 	struct strset vars, assigns, calls;
 	unsigned flags;
 };
@@ -153,9 +352,89 @@ static void reads_release(struct reads *r)
 	strset_release(&r->calls);
 }
 
-static const struct func *find_func(const struct hs_analyzer *c, const char *name, size_t len)
+static int cands_has(const struct cands *s, const char *p, size_t len)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = name_hash(p, len) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		const struct cand *e = &s->v[i];
+		if (!e->p)
+			return 0;
+		if (e->len == len && memcmp(e->p, p, len) == 0)
+			return 1;
+	}
+}
+
+static void cands_add(struct cands *s, const char *p, size_t len)
+{
+	if (!len || cands_has(s, p, len))
+		return;
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct cand *v = calloc(cap, sizeof(*v));
+		if (!v) {
+			s->oom = 1;
+			return;
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->v[i].p)
+				continue;
+			size_t j = name_hash(s->v[i].p, s->v[i].len) & (cap - 1);
+			while (v[j].p)
+				j = (j + 1) & (cap - 1);
+			v[j] = s->v[i];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	size_t i = name_hash(p, len) & (s->cap - 1);
+	while (s->v[i].p)
+		i = (i + 1) & (s->cap - 1);
+	s->v[i] = (struct cand){p, len};
+	s->n++;
+}
+
+static void refresh_summaries(struct hs_analyzer *c);
+
+static void note_use(struct hs_analyzer *c, const struct func *f)
+{
+	for (size_t i = c->uses_from; i < c->n_uses; i++)
+		if (c->uses[i].f == f)
+			return;
+	if (c->n_uses == c->cap_uses) {
+		size_t cap = c->cap_uses ? c->cap_uses * 2 : 64;
+		struct func_use *v = realloc(c->uses, cap * sizeof(*v));
+		if (!v) {
+			c->oom = 1;
+			return;
+		}
+		c->uses = v;
+		c->cap_uses = cap;
+	}
+	c->uses[c->n_uses++] = (struct func_use){f, f->version};
+}
+
+/* The function a command name calls, or NULL. In one-pass mode the functions are not all
+ * known yet: a name that may be defined later marks the command dirty (analysed again at the
+ * end); one defined already is final, its summary so far is used and noted (the command is
+ * analysed again if the summary changes). */
+static const struct func *find_func(struct hs_analyzer *c, const char *name, size_t len)
 {
 	struct func *f = NULL;
+	if (c->provisional) {
+		if (!cands_has(&c->cands, name, len))
+			return NULL;
+		HASH_FIND(hh, c->funcs, name, len, f);
+		if (!f) {
+			c->dirty = 1;
+			return NULL;
+		}
+		if (c->funcs_stale)
+			refresh_summaries(c);
+		note_use(c, f);
+		return f;
+	}
 	HASH_FIND(hh, c->funcs, name, len, f);
 	return f;
 }
@@ -182,7 +461,7 @@ static void scan_arith(const char *p, size_t len, struct reads *r)
 			size_t s = i;
 			while (i < len && is_name_char((unsigned char)p[i]))
 				i++;
-			strset_add(&r->vars, p + s, i - s);
+			strset_add(r->in, &r->vars, p + s, i - s);
 		} else {
 			if (ch == '=' && !(i + 1 < len && p[i + 1] == '=') &&
 			    !(i > 0 && strchr("=!<>", p[i - 1])))
@@ -209,10 +488,10 @@ static void param_reads(const struct hs_node_param *p, struct reads *r, int in_f
 	if (len == 0)
 		return;
 	if (is_name_start((unsigned char)nm[0])) {
-		strset_add(&r->vars, nm, len);
+		strset_add(r->in, &r->vars, nm, len);
 		if (p->op == HS_PARAM_ASSIGN) {
 			r->flags |= HS_CMD_F_EXPAND_ASSIGNS;
-			strset_add(&r->assigns, nm, len);
+			strset_add(r->in, &r->assigns, nm, len);
 		}
 	} else if (isdigit((unsigned char)nm[0]) && !(len == 1 && nm[0] == '0')) {
 		if (!in_func_body)
@@ -261,13 +540,13 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 	}
 	const struct func *fn = find_func(c, name, len);
 	if (fn) {
-		strset_add(&r->calls, name, len);
+		strset_add(r->in, &r->calls, name, len);
 		for (size_t i = 0; i < fn->vars.n; i++)
-			strset_adds(&r->vars, fn->vars.v[i]);
+			strset_addp(&r->vars, fn->vars.v[i]);
 		for (size_t i = 0; i < fn->assigns.n; i++)
-			strset_adds(&r->assigns, fn->assigns.v[i]);
+			strset_addp(&r->assigns, fn->assigns.v[i]);
 		for (size_t i = 0; i < fn->calls.n; i++)
-			strset_adds(&r->calls, fn->calls.v[i]);
+			strset_addp(&r->calls, fn->calls.v[i]);
 		/* The body's $1.. are the call's arguments, not the caller's. */
 		r->flags |= fn->flags & ~HS_CMD_F_READS_POSITIONAL;
 		return;
@@ -278,18 +557,18 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 	if (IS("read") || IS("getopts") || IS("cd") || IS("export") || IS("readonly") ||
 	    IS("local") || IS("unset")) {
 		if (IS("read"))
-			strset_adds(&r->vars, "IFS");
+			strset_adds(r->in, &r->vars, "IFS");
 		if (IS("cd")) {
-			strset_adds(&r->vars, "HOME");
-			strset_adds(&r->vars, "CDPATH");
-			strset_adds(&r->vars, "OLDPWD");
-			strset_adds(&r->assigns, "PWD");
-			strset_adds(&r->assigns, "OLDPWD");
+			strset_adds(r->in, &r->vars, "HOME");
+			strset_adds(r->in, &r->vars, "CDPATH");
+			strset_adds(r->in, &r->vars, "OLDPWD");
+			strset_adds(r->in, &r->assigns, "PWD");
+			strset_adds(r->in, &r->assigns, "OLDPWD");
 		}
 		if (IS("getopts")) {
-			strset_adds(&r->vars, "OPTIND");
-			strset_adds(&r->assigns, "OPTIND");
-			strset_adds(&r->assigns, "OPTARG");
+			strset_adds(r->in, &r->vars, "OPTIND");
+			strset_adds(r->in, &r->assigns, "OPTIND");
+			strset_adds(r->in, &r->assigns, "OPTARG");
 		}
 		/* Named operands (read x y, export a=b, unset v, getopts spec NAME). */
 		int k = 0;
@@ -304,7 +583,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 			while (nl < al && is_name_char((unsigned char)at[nl]))
 				nl++;
 			if (nl && is_name_start((unsigned char)at[0]))
-				strset_add(&r->assigns, at, nl);
+				strset_add(r->in, &r->assigns, at, nl);
 		}
 	}
 	if (IS("shift") || IS("set"))
@@ -383,15 +662,15 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 		size_t wl = 0;
 		const char *wn = w ? hs_word_literal(w, &wl) : NULL;
 		if (!w || !wn || in_list(special_builtins, wn, wl))
-			strset_add(&r->assigns, as->name, as->name_len);
+			strset_add(r->in, &r->assigns, as->name, as->name_len);
 		if (as->append)
-			strset_add(&r->vars, as->name, as->name_len);
+			strset_add(r->in, &r->vars, as->name, as->name_len);
 		break;
 	}
 	case HS_NODE_FOR: {
 		const struct hs_node_for *f = HS_NODE_AS(hs_node_for, n);
 		if (f->name)
-			strset_add(&r->assigns, f->name, f->name_len);
+			strset_add(r->in, &r->assigns, f->name, f->name_len);
 		if (!f->has_in && !wa->in_func_body)
 			r->flags |= HS_CMD_F_READS_POSITIONAL;
 		break;
@@ -401,7 +680,7 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 		const struct hs_node_lit *l = HS_NODE_AS(hs_node_lit, n);
 		if (l->len && l->text[0] == '~' && !(n->flags & HS_NODE_F_IN_DQUOTE) && parent &&
 		    parent->kind == HS_NODE_WORD)
-			strset_adds(&r->vars, "HOME");
+			strset_adds(r->in, &r->vars, "HOME");
 		if (names_own_process(l->text, l->len))
 			r->flags |= HS_CMD_F_READS_SHELL;
 		break;
@@ -453,6 +732,25 @@ struct place {
 	int subshell;
 };
 
+#define PREFAULT_STEP (1024 * 1024)
+
+/* Fault in the pages of [p, p+n) (whole pages inside it) with one call: page by page, the
+ * faults of a large table cost more than filling it. Advice only (a kernel without
+ * MADV_POPULATE_WRITE: ignored). */
+static void prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = 4096;
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + n) & ~(page - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 {
 	struct hs_analysis *a = c->a;
@@ -465,6 +763,16 @@ static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 		}
 		a->cmds = v;
 		c->cap_cmds = cap;
+		c->prefaulted = a->n * sizeof(*v);
+	}
+	/* a large table: its next stretch at once */
+	if ((a->n + 1) * sizeof(*a->cmds) > c->prefaulted) {
+		size_t end = c->prefaulted + PREFAULT_STEP, cap = c->cap_cmds * sizeof(*a->cmds);
+		if (end > cap)
+			end = cap;
+		if (c->cap_cmds * sizeof(*a->cmds) >= 4 * PREFAULT_STEP)
+			prefault((char *)a->cmds + c->prefaulted, end - c->prefaulted);
+		c->prefaulted = end;
 	}
 	struct hs_cmd *cmd = &a->cmds[a->n++];
 	memset(cmd, 0, sizeof(*cmd));
@@ -474,7 +782,7 @@ static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 
 static char *src_dup(const struct hs_analyzer *c, const struct hs_node *n)
 {
-	return strndup(c->src + n->range.start, n->range.end - n->range.start);
+	return pool_strndup(c->a->pool, c->src + n->range.start, n->range.end - n->range.start);
 }
 
 static void fill_redirs(struct hs_analyzer *c, struct hs_cmd *cmd, const struct hs_node *redirs)
@@ -484,7 +792,7 @@ static void fill_redirs(struct hs_analyzer *c, struct hs_cmd *cmd, const struct 
 		n++;
 	if (!n)
 		return;
-	cmd->redirs = calloc(n, sizeof(*cmd->redirs));
+	cmd->redirs = pool_alloc(c->a->pool, n * sizeof(*cmd->redirs), sizeof(void *));
 	if (!cmd->redirs) {
 		c->oom = 1;
 		return;
@@ -501,11 +809,11 @@ static void fill_redirs(struct hs_analyzer *c, struct hs_cmd *cmd, const struct 
 					? 0
 					: 1;
 		if (rd->op == HS_REDIR_HEREDOC && rd->delim)
-			o->target = strndup(rd->delim, rd->delim_len);
+			o->target = pool_strndup(c->a->pool, rd->delim, rd->delim_len);
 		else if (rd->target)
 			o->target = src_dup(c, rd->target);
 		else
-			o->target = strdup("");
+			o->target = pool_strndup(c->a->pool, "", 0);
 		if (!o->target)
 			c->oom = 1;
 	}
@@ -534,7 +842,7 @@ static enum hs_cmd_kind simple_kind(struct hs_analyzer *c, const struct hs_node_
 	*name_len = 0;
 	if (!w) {
 		for (const struct hs_node *as = s->assigns; as; as = as->next) {
-			struct reads r = {0};
+			struct reads r = {.in = &c->in};
 			collect(c, as, &r, 0);
 			unsigned f = r.flags;
 			reads_release(&r);
@@ -607,7 +915,7 @@ static size_t count_nl(const char *p, size_t len)
 
 static int part_has_cmdsub(struct hs_analyzer *c, const struct hs_node *p)
 {
-	struct reads r = {0};
+	struct reads r = {.in = &c->in};
 	collect(c, p, &r, 0);
 	unsigned f = r.flags;
 	reads_release(&r);
@@ -624,7 +932,7 @@ static const char *announce_refusal(struct hs_analyzer *c, const struct hs_node_
 	/* Word checks: side effects, hoistable command substitutions, newlines, glob order. */
 	const struct hs_node *last_sub_word = NULL;
 	for (const struct hs_node *w = f->words; w; w = w->next) {
-		struct reads wr = {0};
+		struct reads wr = {.in = &c->in};
 		collect(c, w, &wr, 0);
 		unsigned wf = wr.flags;
 		reads_release(&wr);
@@ -705,7 +1013,7 @@ static const char *node_refusal(unsigned flags)
 static void finish_leaf(struct hs_analyzer *c, size_t idx, const struct hs_node *n, struct place pl,
 			int background, int worth)
 {
-	struct reads r = {0};
+	struct reads r = {.in = &c->in};
 	collect(c, n, &r, 0);
 	struct hs_cmd *cmd = &c->a->cmds[idx];
 	cmd->flags |= r.flags;
@@ -726,12 +1034,12 @@ static void finish_leaf(struct hs_analyzer *c, size_t idx, const struct hs_node 
 		why = node_refusal(cmd->flags);
 	if (!why) {
 		cmd->flags |= HS_CMD_F_SPECULATE;
-		strset_adds(&r.vars, "IFS");
+		strset_adds(r.in, &r.vars, "IFS");
 	}
 	cmd->reason = why;
-	cmd->vars = strset_take(&r.vars, &cmd->n_vars);
-	cmd->assigns = strset_take(&r.assigns, &cmd->n_assigns);
-	cmd->calls = strset_take(&r.calls, &cmd->n_calls);
+	cmd->vars = strset_take(c->a->pool, &r.vars, &cmd->n_vars);
+	cmd->assigns = strset_take(c->a->pool, &r.assigns, &cmd->n_assigns);
+	cmd->calls = strset_take(c->a->pool, &r.calls, &cmd->n_calls);
 	if (r.vars.oom || r.assigns.oom || r.calls.oom)
 		c->oom = 1;
 	reads_release(&r);
@@ -763,7 +1071,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 		const char *nm;
 		size_t nl;
 		cmd->kind = simple_kind(c, HS_NODE_AS(hs_node_simple, cmdn), &nm, &nl);
-		if (nm && !(cmd->name = strndup(nm, nl)))
+		if (nm && !(cmd->name = intern(&c->in, nm, nl)))
 			c->oom = 1;
 		if (cmd->kind != HS_CMD_EXTERNAL && cmd->kind != HS_CMD_DYNAMIC &&
 		    cmd->kind != HS_CMD_CALL)
@@ -783,7 +1091,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	cmd->reason = "a compound command (its inner commands are entries)";
 	cmd->flags &= ~HS_CMD_F_READS_STDIN;
 	if (cmdn->kind != HS_NODE_FUNCDEF) {
-		struct reads rr = {0};
+		struct reads rr = {.in = &c->in};
 		for (const struct hs_node *rd = hs_node_redirs(cmdn); rd; rd = rd->next)
 			collect(c, rd, &rr, 0);
 		cmd->flags |= rr.flags;
@@ -833,27 +1141,28 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	case HS_NODE_FOR: {
 		const struct hs_node_for *f = HS_NODE_AS(hs_node_for, cmdn);
 		struct hs_cmd *fc = &c->a->cmds[idx];
-		if (f->name && !(fc->name = strndup(f->name, f->name_len)))
+		if (f->name && !(fc->name = intern(&c->in, f->name, f->name_len)))
 			c->oom = 1;
 		size_t nw = 0;
 		for (const struct hs_node *w = f->words; w; w = w->next)
 			nw++;
 		if (f->has_in) {
-			fc->words = calloc(nw + 1, sizeof(char *));
+			fc->words = pool_alloc(c->a->pool, (nw + 1) * sizeof(char *),
+					       sizeof(char *));
 			if (!fc->words)
 				c->oom = 1;
 			for (const struct hs_node *w = f->words; w && fc->words; w = w->next)
 				if (!(fc->words[fc->n_words++] = src_dup(c, w)))
 					c->oom = 1;
 		}
-		struct reads r = {0};
+		struct reads r = {.in = &c->in};
 		for (const struct hs_node *w = f->words; w; w = w->next)
 			collect(c, w, &r, 0);
 		if (!f->has_in)
 			r.flags |= HS_CMD_F_READS_POSITIONAL;
 		fc = &c->a->cmds[idx];
 		fc->flags |= r.flags & ~HS_CMD_F_SPECULATE;
-		fc->vars = strset_take(&r.vars, &fc->n_vars);
+		fc->vars = strset_take(c->a->pool, &r.vars, &fc->n_vars);
 		reads_release(&r);
 		in.loop = id;
 		in.role = HS_ROLE_BODY;
@@ -879,7 +1188,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	}
 	case HS_NODE_CASE: {
 		const struct hs_node_case *cs = HS_NODE_AS(hs_node_case, cmdn);
-		struct reads r = {0};
+		struct reads r = {.in = &c->in};
 		collect(c, cs->word, &r, 0);
 		for (const struct hs_node *it = cs->items; it; it = it->next)
 			for (const struct hs_node *p = HS_NODE_AS(hs_node_case_item, it)->patterns;
@@ -887,7 +1196,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 				collect(c, p, &r, 0);
 		struct hs_cmd *cc = &c->a->cmds[idx];
 		cc->flags |= r.flags;
-		cc->vars = strset_take(&r.vars, &cc->n_vars);
+		cc->vars = strset_take(c->a->pool, &r.vars, &cc->n_vars);
 		reads_release(&r);
 		in.role = HS_ROLE_ARM;
 		unsigned arm = 0;
@@ -900,7 +1209,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	case HS_NODE_FUNCDEF: {
 		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, cmdn);
 		struct hs_cmd *fc = &c->a->cmds[idx];
-		if (!(fc->name = strndup(fd->name, fd->name_len)))
+		if (!(fc->name = intern(&c->in, fd->name, fd->name_len)))
 			c->oom = 1;
 		fc->reason = "a function definition";
 		in.func = id;
@@ -1000,9 +1309,25 @@ static int lit_is(const struct hs_node *w, const char *s)
  * assigned from it, or its text ends in the script's file name ("script.sh", "$d/script.sh").
  * Over-approximate on purpose: a refused script only loses speculation. */
 struct self_walk {
-	const struct hs_analyzer *c;
+	struct hs_analyzer *c;
 	int found;
+	int record; /* note the names not (yet) in self_vars (c->checks) */
 };
+
+static void note_check(struct hs_analyzer *c, const char *name, size_t len)
+{
+	if (c->n_checks == c->cap_checks) {
+		size_t cap = c->cap_checks ? c->cap_checks * 2 : 64;
+		struct self_check *v = realloc(c->checks, cap * sizeof(*v));
+		if (!v) {
+			c->oom = 1;
+			return;
+		}
+		c->checks = v;
+		c->cap_checks = cap;
+	}
+	c->checks[c->n_checks++] = (struct self_check){name, len, c->ordinal};
+}
 
 static int self_param_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 {
@@ -1018,19 +1343,21 @@ static int self_param_enter(struct hs_node *n, struct hs_node *parent, void *arg
 		sw->found = 1;
 		return HS_WALK_STOP;
 	}
+	if (sw->record)
+		note_check(sw->c, p->name, p->name_len);
 	return HS_WALK_CONTINUE;
 }
 
-static int word_has_self_param(const struct hs_analyzer *c, const struct hs_node *w)
+static int word_has_self_param(struct hs_analyzer *c, const struct hs_node *w, int record)
 {
-	struct self_walk sw = {c, 0};
+	struct self_walk sw = {c, 0, record};
 	hs_ast_walk((struct hs_node *)w, self_param_enter, NULL, &sw);
 	return sw.found;
 }
 
-static int word_names_self(const struct hs_analyzer *c, const struct hs_node *w)
+static int word_names_self(struct hs_analyzer *c, const struct hs_node *w)
 {
-	if (word_has_self_param(c, w))
+	if (word_has_self_param(c, w, c->record_checks))
 		return 1;
 	if (!c->self)
 		return 0;
@@ -1053,7 +1380,7 @@ static const char *const self_writers[] = {"tee",     "dd",    "cp",	 "truncate"
 					   "ed",      "ex",    "shred",	 "fallocate",
 					   "install", "rsync", "sponge", NULL};
 
-static int writes_self(const struct hs_analyzer *c, const struct hs_node *words)
+static int writes_self(struct hs_analyzer *c, const struct hs_node *words)
 {
 	for (const struct hs_node *w = words; w; w = w->next) {
 		size_t l;
@@ -1087,16 +1414,16 @@ static int self_vars_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 		return HS_WALK_CONTINUE;
 	const struct hs_node_assign *as = HS_NODE_AS(hs_node_assign, n);
 	const struct hs_node *v = as->value;
-	if (!v || !word_has_self_param(c, v) ||
+	if (!v || !word_has_self_param(c, v, 0) ||
 	    memmem(c->src + v->range.start, v->range.end - v->range.start, "dirname", 7))
 		return HS_WALK_CONTINUE;
-	strset_add(&c->self_vars, as->name, as->name_len);
+	strset_add(&c->in, &c->self_vars, as->name, as->name_len);
 	return HS_WALK_CONTINUE;
 }
 
 /* Why the script containing n must run unchanged (docs/runtime-protocol.md, "Refusals"),
  * or NULL. */
-static const char *script_refusal(const struct hs_analyzer *c, const struct hs_node *n)
+static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n)
 {
 	const char *why = NULL;
 	if (n->flags & HS_NODE_F_BASH)
@@ -1142,11 +1469,14 @@ static const char *script_refusal(const struct hs_analyzer *c, const struct hs_n
 	}
 	case HS_NODE_SIMPLE: {
 		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
-		if (lit_is(w, "alias") || lit_is(w, "unalias"))
+		size_t wl = 0;
+		const char *wt = w ? hs_word_literal(w, &wl) : NULL;
+#define W_IS(lit) (wt && wl == sizeof(lit) - 1 && memcmp(wt, lit, wl) == 0)
+		if (W_IS("alias") || W_IS("unalias"))
 			why = "uses aliases";
 		if (writes_self(c, w))
 			why = "writes to its own file ($0)";
-		if (lit_is(w, "set")) {
+		if (W_IS("set")) {
 			if (!w->next)
 				why = "set with no arguments (would list the runtime's variables)";
 			for (const struct hs_node *a = w ? w->next : NULL; a; a = a->next) {
@@ -1173,10 +1503,11 @@ static const char *script_refusal(const struct hs_analyzer *c, const struct hs_n
 					break;
 			}
 		}
-		if (lit_is(w, "trap"))
+		if (W_IS("trap"))
 			for (const struct hs_node *a = w->next; a; a = a->next)
 				if (lit_is(a, "DEBUG") || lit_is(a, "RETURN"))
 					why = "trap on DEBUG or RETURN";
+#undef W_IS
 		break;
 	}
 	default:
@@ -1196,7 +1527,20 @@ static int refusal_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	c->a->refused = why;
 	c->a->refused_line = n->range.line;
 	c->a->refused_col = n->range.col;
+	c->refused_ordinal = c->ordinal;
 	return HS_WALK_STOP;
+}
+
+/* Whether n is the whole of the top-level command andor. */
+static int is_top_command(const struct hs_node *andor, const struct hs_node *n)
+{
+	if (!andor || andor->kind != HS_NODE_ANDOR)
+		return 0;
+	const struct hs_node *pl = HS_NODE_AS(hs_node_andor, andor)->pipelines;
+	if (!pl || pl->next)
+		return 0;
+	const struct hs_node_pipeline *pp = HS_NODE_AS(hs_node_pipeline, pl);
+	return pp->cmds == n && !n->next && !pp->bang;
 }
 
 /* Function definitions, each body under its name. */
@@ -1207,6 +1551,20 @@ static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *
 	if (n->kind != HS_NODE_FUNCDEF)
 		return HS_WALK_CONTINUE;
 	const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
+	if (is_top_command(c->scan_root, n)) {
+		/* A definition whose text was seen before adds nothing to the summary (that is a
+		 * union over the bodies): its body need not be kept. Not when a here-document
+		 * may lie outside the text. */
+		const char *t = c->src + n->range.start;
+		size_t tl = n->range.end - n->range.start;
+		if (!memmem(t, tl, "<<", 2)) {
+			if (cands_has(&c->seen_defs, t, tl))
+				return HS_WALK_CONTINUE;
+			cands_add(&c->seen_defs, t, tl);
+			if (c->seen_defs.oom)
+				c->oom = 1;
+		}
+	}
 	struct func *f = NULL;
 	HASH_FIND(hh, c->funcs, fd->name, fd->name_len, f);
 	if (!f) {
@@ -1227,6 +1585,7 @@ static int collect_funcs_enter(struct hs_node *n, struct hs_node *parent, void *
 	f->bodies = v;
 	f->bodies[f->n_bodies++] = fd->body;
 	c->n_bodies++;
+	c->funcs_stale = 1;
 	return HS_WALK_CONTINUE;
 }
 
@@ -1257,7 +1616,7 @@ static void summarize_funcs(struct hs_analyzer *c)
 				continue;
 			f->computed = 1;
 			f->computed_at = tick;
-			struct reads r = {0};
+			struct reads r = {.in = &c->in};
 			for (size_t i = 0; i < f->n_bodies; i++)
 				collect(c, f->bodies[i], &r, 1);
 			if (r.vars.oom || r.assigns.oom || r.calls.oom)
@@ -1282,17 +1641,77 @@ static void summarize_funcs(struct hs_analyzer *c)
 	}
 }
 
+static int same_set(const struct strset *a, const struct strset *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j = 0;
+		while (j < b->n && b->v[j] != a->v[i])
+			j++;
+		if (j == b->n)
+			return 0;
+	}
+	return 1;
+}
+
+/* One-pass mode: the summaries of the functions defined so far, from scratch (a function
+ * defined later can make a summary smaller: a call of "read" that becomes a function's). A
+ * summary whose content changed gets a new version: the commands that used it are stale. */
+static void refresh_summaries(struct hs_analyzer *c)
+{
+	int provisional = c->provisional, dirty = c->dirty;
+	size_t n = 0;
+	for (struct func *f = c->funcs; f; f = f->hh.next)
+		n++;
+	struct reads *old = calloc(n ? n : 1, sizeof(*old));
+	if (!old) {
+		c->oom = 1;
+		return;
+	}
+	size_t k = 0;
+	for (struct func *f = c->funcs; f; f = f->hh.next, k++) {
+		old[k].vars = f->vars;
+		old[k].assigns = f->assigns;
+		old[k].calls = f->calls;
+		old[k].flags = f->flags;
+		memset(&f->vars, 0, sizeof(f->vars));
+		memset(&f->assigns, 0, sizeof(f->assigns));
+		memset(&f->calls, 0, sizeof(f->calls));
+		f->flags = 0;
+		f->computed = 0;
+		f->changed_at = f->computed_at = 0;
+	}
+	c->provisional = 0;
+	summarize_funcs(c);
+	c->provisional = provisional;
+	c->dirty = dirty;
+	c->funcs_stale = 0;
+	k = 0;
+	for (struct func *f = c->funcs; f; f = f->hh.next, k++) {
+		if (old[k].flags != f->flags || !same_set(&old[k].vars, &f->vars) ||
+		    !same_set(&old[k].assigns, &f->assigns) || !same_set(&old[k].calls, &f->calls))
+			f->version = ++c->version_tick;
+		reads_release(&old[k]);
+	}
+	free(old);
+}
+
 struct hs_analyzer *hs_analyzer_new(const char *src, size_t len, const char *filename,
 				    struct hs_error *err)
 {
 	struct hs_analyzer *c = calloc(1, sizeof(*c));
 	struct hs_analysis *a = calloc(1, sizeof(*a));
-	if (!c || !a) {
+	struct hs_analysis_pool *pool = calloc(1, sizeof(*pool));
+	if (!c || !a || !pool) {
 		free(c);
 		free(a);
+		free(pool);
 		hs_error_errno(err, "analyze");
 		return NULL;
 	}
+	a->pool = pool;
+	c->in.pool = pool;
 	a->src = src;
 	a->len = len;
 	c->a = a;
@@ -1326,7 +1745,10 @@ int hs_analyzer_scan(struct hs_analyzer *c, const struct hs_node *andors)
 {
 	size_t bodies = c->n_bodies;
 	for (const struct hs_node *ao = andors; ao && !c->oom; ao = ao->next) {
+		c->ordinal++;
+		c->scan_root = ao;
 		hs_ast_walk((struct hs_node *)ao, scan_enter, NULL, c);
+		c->scan_root = NULL;
 		if (c->self_vars.oom)
 			c->oom = 1;
 	}
@@ -1355,21 +1777,143 @@ void hs_analyzer_add(struct hs_analyzer *c, const struct hs_node *andors)
 		visit_list(c, andors, top);
 }
 
+/* Shell metacharacters and blanks: what ends a word. */
+static int ends_word(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' || ch == '&' || ch == '|' ||
+	       ch == '<' || ch == '>' || ch == '(' || ch == ')' || ch == '`' || ch == '\'' ||
+	       ch == '"';
+}
+
+/* The words of the text that look like function names: before "( )" (blanks allowed) or
+ * after "function". A superset of the names the parser will find, except in contrived
+ * spellings (a line continuation inside "f ()"): hs_analyzer_stream_end checks it. */
+static void scan_candidates(struct hs_analyzer *c)
+{
+	const char *src = c->src, *end = c->src + c->a->len;
+	for (const char *p = src; (p = memchr(p, '(', (size_t)(end - p))); p++) {
+		const char *q = p + 1;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == end || *q != ')')
+			continue;
+		const char *e = p;
+		while (e > src && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		const char *b = e;
+		while (b > src && !ends_word(b[-1]))
+			b--;
+		cands_add(&c->cands, b, (size_t)(e - b));
+	}
+	for (const char *p = src; (p = memmem(p, (size_t)(end - p), "function", 8)); p++) {
+		const char *q = p + 8;
+		if (q == end || (*q != ' ' && *q != '\t'))
+			continue;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		const char *b = q;
+		while (q < end && !ends_word(*q))
+			q++;
+		cands_add(&c->cands, b, (size_t)(q - b));
+	}
+}
+
+void hs_analyzer_stream_begin(struct hs_analyzer *c)
+{
+	c->provisional = 1;
+	c->refusals_done = 1; /* the scan walk checks refusals as it goes */
+	c->record_checks = 1;
+	scan_candidates(c);
+	if (c->cands.oom)
+		c->oom = 1;
+}
+
+int hs_analyzer_step(struct hs_analyzer *c, const struct hs_node *andor, int *dirty,
+		     size_t *uses)
+{
+	int keep = hs_analyzer_scan(c, andor);
+	c->dirty = 0;
+	c->uses_from = c->n_uses;
+	hs_analyzer_add(c, andor);
+	*dirty = c->dirty;
+	uses[0] = c->uses_from;
+	uses[1] = c->n_uses;
+	if (c->dirty)
+		c->n_uses = c->uses_from;
+	return keep;
+}
+
+int hs_analyzer_uses_current(const struct hs_analyzer *c, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (c->uses[i].f->version != c->uses[i].version)
+			return 0;
+	return 1;
+}
+
+int hs_analyzer_stream_end(struct hs_analyzer *c)
+{
+	c->provisional = 0;
+	c->record_checks = 0;
+	for (struct func *f = c->funcs; f; f = f->hh.next)
+		if (!cands_has(&c->cands, f->name, strlen(f->name)))
+			return -1;
+	if (c->funcs_stale)
+		refresh_summaries(c);
+	if (c->refused_early || !c->self_vars.n)
+		return 0;
+	/* A name checked before it held $0 may change the refusal: the walk of a command up to
+	 * the one where the refusal was found would have seen it. */
+	for (size_t i = 0; i < c->n_checks; i++) {
+		const struct self_check *k = &c->checks[i];
+		if (c->a->refused && k->ordinal > c->refused_ordinal)
+			break;
+		if (strset_has(&c->self_vars, k->name, k->len)) {
+			c->a->refused = NULL;
+			c->a->refused_line = c->a->refused_col = 0;
+			c->refusals_done = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int hs_analyzer_refusal_walk(struct hs_analyzer *c, const struct hs_node *andor)
+{
+	if (!c->a->refused)
+		hs_ast_walk((struct hs_node *)andor, refusal_enter, NULL, c);
+	return c->a->refused != NULL;
+}
+
+int hs_analyzer_redo(struct hs_analyzer *c, const struct hs_node *andor, size_t from, size_t n)
+{
+	/* The old entries' strings stay in the pool; new_cmd clears each entry. */
+	struct hs_analysis *a = c->a;
+	size_t total = a->n;
+	a->n = from;
+	struct place top = {0};
+	if (!c->oom)
+		visit_list(c, andor, top);
+	int ok = a->n == from + n;
+	a->n = total;
+	return ok ? 0 : -1;
+}
+
 const struct hs_analysis *hs_analyzer_table(const struct hs_analyzer *c)
 {
 	return c->a;
 }
 
-void hs_analyzer_forget_nodes(struct hs_analyzer *c, size_t from)
+void hs_analyzer_forget_nodes(struct hs_analyzer *c, size_t from, size_t to)
 {
-	for (size_t i = from; i < c->a->n; i++)
+	for (size_t i = from; i < to && i < c->a->n; i++)
 		c->a->cmds[i].node = NULL;
 }
 
 struct hs_analysis *hs_analyzer_finish(struct hs_analyzer *c, struct hs_error *err)
 {
 	struct hs_analysis *a = c->a;
-	int oom = c->oom;
+	int oom = c->oom || c->in.oom;
 	c->a = NULL;
 	hs_analyzer_free(c);
 	if (oom) {
@@ -1385,6 +1929,11 @@ void hs_analyzer_free(struct hs_analyzer *c)
 	if (!c)
 		return;
 	strset_release(&c->self_vars);
+	free(c->in.v);
+	free(c->cands.v);
+	free(c->seen_defs.v);
+	free(c->checks);
+	free(c->uses);
 	struct func *f, *tmp;
 	HASH_ITER(hh, c->funcs, f, tmp) {
 		HASH_DEL(c->funcs, f);
@@ -1410,28 +1959,11 @@ struct hs_analysis *hs_analyze(const struct hs_ast *ast, struct hs_error *err)
 	return hs_analyzer_finish(c, err);
 }
 
-static void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void hs_analysis_free(struct hs_analysis *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++) {
-		struct hs_cmd *c = &a->cmds[i];
-		free(c->name);
-		free_strv(c->vars, c->n_vars);
-		free_strv(c->assigns, c->n_assigns);
-		free_strv(c->calls, c->n_calls);
-		free_strv(c->words, c->n_words);
-		for (size_t j = 0; j < c->n_redirs; j++)
-			free(c->redirs[j].target);
-		free(c->redirs);
-	}
+	pool_free(a->pool);
 	free(a->cmds);
 	free(a);
 }

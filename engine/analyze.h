@@ -20,6 +20,7 @@
 #include "engine/ast.h"
 
 struct hs_error;
+struct hs_analysis_pool;
 
 enum hs_cmd_kind {
 	HS_CMD_EXTERNAL,     /* simple command that runs a program (literal name, not a builtin) */
@@ -80,33 +81,31 @@ struct hs_cmd_redir {
 	char *target;		/* source text of the target word (here-doc: the delimiter) */
 };
 
+/* Fields are ordered by size: the table of a large script has hundreds of thousands. */
 struct hs_cmd {
 	unsigned id;	       /* 1-based, source order; the N of the runtime protocol */
 	enum hs_cmd_kind kind;
 	unsigned flags;	       /* HS_CMD_F_* */
+	unsigned parent;       /* id of the enclosing compound entry, 0 at top level */
+	enum hs_cmd_role role;
+	unsigned arm;	       /* HS_ROLE_ARM: index of the case item */
+	unsigned loop;	       /* id of the innermost enclosing for/while/until entry, 0 if none */
+	unsigned func;	       /* id of the enclosing FUNCDEF entry, 0 if none */
+	int andor_op;	       /* enum hs_andor_op: the && / || before it in its and-or list */
+	unsigned end_id;       /* last id inside this entry (== id for a leaf) */
+	unsigned n_vars, n_assigns, n_calls, n_redirs, n_words;
 	const char *reason;    /* why it is not a node (static text), NULL for nodes */
 	struct hs_range range; /* the node text: the pipeline without a leading ! */
 	const struct hs_node *node; /* the AST node (PIPELINE for 2+, else the command); NULL
 				       in hs_rewrite_script's table, which outlives the tree */
+	/* Strings and arrays below live in the table's pool (struct hs_analysis). */
 	char *name;	       /* command name (literal), function name, for variable; or NULL */
 	char **vars;	       /* variables read, sorted (nodes: IFS included) */
-	size_t n_vars;
-	char **assigns; /* variables it sets: x=, for x, read x, ${x=}, getopts ... */
-	size_t n_assigns;
-	char **calls; /* script functions it calls (transitively) */
-	size_t n_calls;
+	char **assigns;	       /* variables it sets: x=, for x, read x, ${x=}, getopts ... */
+	char **calls;	       /* script functions it calls (transitively) */
 	struct hs_cmd_redir *redirs; /* its own redirections (compound: the trailing ones) */
-	size_t n_redirs;
-	unsigned parent;      /* id of the enclosing compound entry, 0 at top level */
-	enum hs_cmd_role role;
-	unsigned arm;	      /* HS_ROLE_ARM: index of the case item */
-	unsigned loop;	      /* id of the innermost enclosing for/while/until entry, 0 if none */
-	unsigned func;	      /* id of the enclosing FUNCDEF entry, 0 if none */
-	int andor_op;	      /* enum hs_andor_op: the && / || before it in its and-or list */
-	unsigned end_id;      /* last id inside this entry (== id for a leaf) */
 	/* FOR: the word list as source text (NULL if "for x; do": "$@") */
 	char **words;
-	size_t n_words;
 };
 
 struct hs_analysis {
@@ -118,6 +117,7 @@ struct hs_analysis {
 	 * the line and column of the cause (0 when not tied to one place); NULL if it need not. */
 	const char *refused;
 	unsigned refused_line, refused_col;
+	struct hs_analysis_pool *pool; /* owns every string and array of cmds */
 };
 
 /* Analyse a parsed script. The result borrows nothing but ast->src (kept as a pointer);

@@ -30,11 +30,20 @@ struct hs_arena_mark hs_arena_mark(const struct hs_arena *a);
 void hs_arena_release(struct hs_arena *a, struct hs_arena_mark m);
 
 /* hs_parse_each with the arena owned by the caller, who frees it (hs_arena_free) after the
- * last use of a kept node, also on error. fn sets *keep to keep the command's nodes (and
- * those delivered with it) in the arena instead of freeing them after fn returns. */
+ * last use of a kept node, also on error. Commands come in batches (those of one line that
+ * share its here-documents); idx is the command's place in its batch, from 0. fn sets *keep
+ * to keep the nodes of the batch in the arena instead of freeing them after it. */
 typedef int (*hs_parse_keep_fn)(const struct hs_node *andor, const char *src, void *ctx,
-				int *keep);
+				unsigned idx, int *keep);
 int hs_parse_each_keep(const char *src, size_t len, const char *filename, unsigned flags,
-		       hs_parse_keep_fn fn, void *ctx, struct hs_arena *arena, struct hs_error *err);
+		       hs_parse_keep_fn fn, void *ctx, struct hs_arena *arena,
+		       struct hs_error *err);
+
+/* Parse again the batches that start at starts[0..n) (the start offsets of their first
+ * commands, as an earlier hs_parse_each_keep delivered them, in increasing order), delivering
+ * their commands to fn; keep is ignored. Returns fn's nonzero value, 0, or -1 (err set). */
+int hs_parse_batches(const char *src, size_t len, const char *filename, unsigned flags,
+		     const size_t *starts, size_t n_starts, hs_parse_keep_fn fn, void *ctx,
+		     struct hs_error *err);
 
 #endif

@@ -1955,16 +1955,23 @@ static int setup(struct parse_shared *sh, struct parser *p, const char *src, siz
 	p->hd_tail = &p->hd_head;
 	if (len >= UINT32_MAX)
 		return hs_error_set(err, EFBIG, "%s: script too large", sh->fname);
-	size_t cap = 1;
-	for (const char *q = src; len && (q = memchr(q, '\n', len - (size_t)(q - src))); q++)
-		cap++;
+	/* one pass: a guess of one line per 32 bytes, grown when short */
+	size_t cap = len / 32 + 16;
 	sh->lines = malloc(cap * sizeof(*sh->lines));
 	if (!sh->lines)
 		return hs_error_set(err, ENOMEM, "%s: parse", sh->fname);
 	sh->lines[0] = 0;
 	sh->nlines = 1;
-	for (const char *q = src; len && (q = memchr(q, '\n', len - (size_t)(q - src))); q++)
+	for (const char *q = src; len && (q = memchr(q, '\n', len - (size_t)(q - src))); q++) {
+		if (sh->nlines == cap) {
+			uint32_t *v = realloc(sh->lines, 2 * cap * sizeof(*v));
+			if (!v)
+				return hs_error_set(err, ENOMEM, "%s: parse", sh->fname);
+			sh->lines = v;
+			cap *= 2;
+		}
 		sh->lines[sh->nlines++] = (uint32_t)(q - src + 1);
+	}
 	nul = len ? memchr(src, 0, len) : NULL;
 	if (nul) {
 		uint32_t line, col;
@@ -2014,9 +2021,10 @@ struct hs_ast *hs_parse(const char *src, size_t len, const char *filename, unsig
 	return ast;
 }
 
-/* Deliver each top-level ANDOR to fn (or kfn, which may keep its nodes in the arena). */
+/* Deliver each top-level ANDOR to fn (or kfn, which may keep its nodes in the arena), or only
+ * those of the first batch (one_batch: the commands up to a newline, with their here-documents). */
 static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn,
-		     hs_parse_keep_fn kfn, void *ctx)
+		     hs_parse_keep_fn kfn, void *ctx, int one_batch)
 {
 	struct hs_node *batch = NULL, **tail = &batch;
 	struct hs_arena_mark mark;
@@ -2053,10 +2061,11 @@ static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn,
 				continue;
 		}
 		int keep = 0;
-		for (struct hs_node *n = batch; n && !ret;) {
+		unsigned idx = 0;
+		for (struct hs_node *n = batch; n && !ret; idx++) {
 			struct hs_node *next = n->next;
 			n->next = NULL;
-			ret = kfn ? kfn(n, p->sh->orig, ctx, &keep) : fn(n, p->sh->orig, ctx);
+			ret = kfn ? kfn(n, p->sh->orig, ctx, idx, &keep) : fn(n, p->sh->orig, ctx);
 			n = next;
 		}
 		batch = NULL;
@@ -2066,7 +2075,7 @@ static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn,
 			mark = hs_arena_mark(arena);
 		else
 			hs_arena_release(arena, mark);
-		if (ret)
+		if (ret || one_batch)
 			break;
 		linebreak(p);
 	}
@@ -2089,7 +2098,7 @@ int hs_parse_each(const char *src, size_t len, const char *filename, unsigned fl
 		hs_arena_free(&arena);
 		return -1;
 	}
-	int ret = each_loop(&p, &arena, fn, NULL, ctx);
+	int ret = each_loop(&p, &arena, fn, NULL, ctx, 0);
 	free(sh.lines);
 	hs_arena_free(&arena);
 	return ret;
@@ -2109,7 +2118,40 @@ int hs_parse_each_keep(const char *src, size_t len, const char *filename, unsign
 		free(sh.lines);
 		return -1;
 	}
-	int ret = each_loop(&p, arena, NULL, fn, ctx);
+	int ret = each_loop(&p, arena, NULL, fn, ctx, 0);
 	free(sh.lines);
+	return ret;
+}
+
+int hs_parse_batches(const char *src, size_t len, const char *filename, unsigned flags,
+		     const size_t *starts, size_t n_starts, hs_parse_keep_fn fn, void *ctx,
+		     struct hs_error *err)
+{
+	struct parse_shared sh;
+	struct parser p;
+	struct hs_arena arena = {0};
+	volatile int ret = 0;
+
+	if (setup(&sh, &p, src, len, filename, flags, &arena, err) < 0) {
+		free(sh.lines);
+		return -1;
+	}
+	if (setjmp(sh.jb)) {
+		free(sh.lines);
+		hs_arena_free(&arena);
+		return -1;
+	}
+	for (size_t i = 0; i < n_starts && !ret; i++) {
+		/* between batches the parser holds nothing but its position */
+		p.pos = starts[i];
+		p.have_tok = 0;
+		p.last_end = starts[i];
+		p.depth = 0;
+		p.hd_head = NULL;
+		p.hd_tail = &p.hd_head;
+		ret = each_loop(&p, &arena, NULL, fn, ctx, 1);
+	}
+	free(sh.lines);
+	hs_arena_free(&arena);
 	return ret;
 }

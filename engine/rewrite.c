@@ -50,6 +50,18 @@ static void buf_adds(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+/* A number in decimal (wrapping every node: cheaper than printf). */
+static void buf_addu(struct buf *b, unsigned v)
+{
+	char tmp[16];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
 __attribute__((format(printf, 2, 3))) static void buf_addf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[256];
@@ -145,7 +157,10 @@ static void wrap_node(struct edits *e, const struct hs_cmd *c)
 {
 	struct buf *b = &e->text;
 	size_t t = b->len;
-	buf_addf(b, "if __hs_node %u %zu", c->id, c->n_vars);
+	buf_adds(b, "if __hs_node ");
+	buf_addu(b, c->id);
+	buf_add(b, " ", 1);
+	buf_addu(b, c->n_vars);
 	for (size_t i = 0; i < c->n_vars; i++) {
 		size_t n = strlen(c->vars[i]);
 		buf_add(b, " \"${", 4);
@@ -225,11 +240,27 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 	}
 }
 
-/* ---- the two passes ---------------------------------------------------------------------- */
+/* ---- the passes ------------------------------------------------------------------------- */
 
-/* The script is parsed twice, command by command, so that the tree is never held whole: the
- * first pass finds function definitions (whose nodes it keeps) and the variables holding
- * $0; the second builds each command's entries and applies its edits at once. */
+/* The script is parsed command by command, so that the tree is never held whole. In one pass
+ * (the usual case) each command is analysed and rewritten at once. A command that calls a
+ * function leaves a "hole" in the output, its text aside: if it used a summary of a function
+ * defined so far, that text stands unless the summary changes by the end; if it names a
+ * function not defined yet, it is parsed and analysed again at the end, once the summaries
+ * are known. If the guess of function names (hs_analyzer_stream_begin) missed one, the script
+ * is done again in two passes: the first finds function definitions (whose nodes it keeps)
+ * and the variables holding $0; the second builds each command's entries and applies its
+ * edits. Either way the output and the table are the same. */
+struct hole {
+	size_t batch;	/* start of the first command of its batch (hs_parse_batches) */
+	unsigned idx;	/* its place in the batch */
+	size_t from, n; /* its entries */
+	size_t out;	/* where its text goes in out */
+	size_t text, text_len; /* its text in fin */
+	size_t uses[2]; /* the function summaries it used (hs_analyzer_uses_current) */
+	int redo;	/* parse and analyse it again at the end */
+};
+
 struct stream {
 	struct hs_analyzer *z;
 	struct hs_rewrite *rw;
@@ -237,25 +268,30 @@ struct stream {
 	struct edits e;
 	struct buf out;
 	size_t pos; /* src[0..pos) is in out */
+	struct hole *holes;
+	size_t n_holes, cap_holes;
+	size_t batch; /* start of the current batch */
+	size_t next;  /* fill_holes: the next hole */
+	struct buf fin;
+	int oom;
 };
 
-static int scan_cmd(const struct hs_node *andor, const char *src, void *ctx, int *keep)
+static void stream_release(struct stream *st)
 {
-	struct stream *st = ctx;
-	(void)src;
-	if (hs_analyzer_scan(st->z, andor))
-		*keep = 1;
-	return 0;
+	free(st->e.v);
+	free(st->e.text.p);
+	free(st->out.p);
+	free(st->holes);
+	free(st->fin.p);
+	hs_analyzer_free(st->z);
+	memset(st, 0, sizeof(*st));
 }
 
-static int rewrite_cmd(const struct hs_node *andor, const char *src, void *ctx)
+/* Edits for the entries [from, to) of the table. */
+static void emit_entries(struct stream *st, const char *src, size_t from, size_t to)
 {
-	struct stream *st = ctx;
 	const struct hs_analysis *a = hs_analyzer_table(st->z);
-	size_t from = a->n;
-	hs_analyzer_add(st->z, andor);
-	a = hs_analyzer_table(st->z);
-	for (size_t i = from; i < a->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		const struct hs_cmd *c = &a->cmds[i];
 		if (c->flags & HS_CMD_F_SPECULATE) {
 			wrap_node(&st->e, c);
@@ -265,8 +301,190 @@ static int rewrite_cmd(const struct hs_node *andor, const char *src, void *ctx)
 			st->rw->n_loops++;
 		}
 	}
+}
+
+/* Room for the script, the prelude and a wrapper every ~60 bytes. */
+static int start_output(struct stream *st, size_t len)
+{
+	const char *prelude = hs_runtime_prelude();
+	if (!prelude)
+		return -1;
+	buf_add(&st->out, "", 0);
+	char *p = realloc(st->out.p, len + len / 2 + 4096);
+	if (p) {
+		st->out.p = p;
+		st->out.cap = len + len / 2 + 4096;
+	}
+	buf_adds(&st->out, prelude);
+	return st->out.oom ? -1 : 0;
+}
+
+/* Apply the edits of one command to src[start..end) into fin. */
+static void hole_text(struct stream *st, const char *src, struct hole *h, size_t start, size_t end)
+{
+	h->text = st->fin.len;
+	size_t pos = start;
+	edits_apply(&st->e, src, &pos, &st->fin);
+	if (pos < end)
+		buf_add(&st->fin, src + pos, end - pos);
+	h->text_len = st->fin.len - h->text;
+}
+
+static int step_cmd(const struct hs_node *andor, const char *src, void *ctx, unsigned idx,
+		    int *keep)
+{
+	struct stream *st = ctx;
+	size_t from = hs_analyzer_table(st->z)->n;
+	int dirty;
+	size_t uses[2];
+	if (idx == 0)
+		st->batch = andor->range.start;
+	if (hs_analyzer_step(st->z, andor, &dirty, uses))
+		*keep = 1;
+	size_t to = hs_analyzer_table(st->z)->n;
+	if (!dirty && uses[0] == uses[1]) {
+		emit_entries(st, src, from, to);
+		edits_apply(&st->e, src, &st->pos, &st->out);
+		hs_analyzer_forget_nodes(st->z, from, to);
+		return 0;
+	}
+	/* A hole: its text goes to fin, now if it may stand, else at the end. */
+	if (st->n_holes == st->cap_holes) {
+		size_t cap = st->cap_holes ? st->cap_holes * 2 : 64;
+		struct hole *v = realloc(st->holes, cap * sizeof(*v));
+		if (!v) {
+			st->oom = 1;
+			return -1;
+		}
+		st->holes = v;
+		st->cap_holes = cap;
+	}
+	if (andor->range.start > st->pos)
+		buf_add(&st->out, src + st->pos, andor->range.start - st->pos);
+	struct hole *h = &st->holes[st->n_holes++];
+	*h = (struct hole){.batch = st->batch, .idx = idx, .from = from, .n = to - from,
+			   .out = st->out.len, .uses = {uses[0], uses[1]}, .redo = dirty};
+	if (!dirty) {
+		emit_entries(st, src, from, to);
+		hole_text(st, src, h, andor->range.start, andor->range.end);
+	}
+	hs_analyzer_forget_nodes(st->z, from, to);
+	if (andor->range.end > st->pos)
+		st->pos = andor->range.end;
+	return 0;
+}
+
+static int refusal_cmd(const struct hs_node *andor, const char *src, void *ctx)
+{
+	(void)src;
+	return hs_analyzer_refusal_walk(ctx, andor);
+}
+
+/* A command of a batch parsed again: if it is the next hole to do again, analyse it again
+ * and put its text in fin. */
+static int hole_cmd(const struct hs_node *andor, const char *src, void *ctx, unsigned idx,
+		    int *keep)
+{
+	struct stream *st = ctx;
+	(void)keep;
+	if (idx == 0)
+		st->batch = andor->range.start;
+	while (st->next < st->n_holes && !st->holes[st->next].redo)
+		st->next++;
+	if (st->next >= st->n_holes)
+		return 0;
+	struct hole *h = &st->holes[st->next];
+	if (h->batch != st->batch || h->idx != idx)
+		return 0;
+	st->next++;
+	if (hs_analyzer_redo(st->z, andor, h->from, h->n) < 0)
+		return -1;
+	emit_entries(st, src, h->from, h->from + h->n);
+	hole_text(st, src, h, andor->range.start, andor->range.end);
+	hs_analyzer_forget_nodes(st->z, h->from, h->from + h->n);
+	return 0;
+}
+
+/* Fill the holes: parse again the batches of those to do again and analyse them again (their
+ * text goes to fin), then splice the holes' text into the output, in place from the end. */
+static int fill_holes(struct stream *st, const char *src, size_t len, const char *filename)
+{
+	if (!st->n_holes)
+		return 0;
+	size_t *starts = malloc(st->n_holes * sizeof(*starts));
+	if (!starts)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < st->n_holes; i++) {
+		struct hole *h = &st->holes[i];
+		if (!h->redo && !hs_analyzer_uses_current(st->z, h->uses[0], h->uses[1])) {
+			h->redo = 1;
+			/* its count of wrapped nodes and loops comes again */
+			for (size_t k = h->from; k < h->from + h->n; k++) {
+				const struct hs_cmd *c = &hs_analyzer_table(st->z)->cmds[k];
+				if (c->flags & HS_CMD_F_SPECULATE)
+					st->rw->n_nodes--;
+				else if (c->kind == HS_CMD_FOR && (c->flags & HS_CMD_F_ANNOUNCED))
+					st->rw->n_loops--;
+			}
+		}
+		if (h->redo && (!n || starts[n - 1] != h->batch))
+			starts[n++] = h->batch;
+	}
+	struct hs_error perr = HS_ERROR_INIT;
+	int r = n ? hs_parse_batches(src, len, filename, HS_PARSE_POSIX, starts, n, hole_cmd, st,
+				     &perr)
+		  : 0;
+	free(starts);
+	while (st->next < st->n_holes && !st->holes[st->next].redo)
+		st->next++;
+	if (r != 0 || st->next != st->n_holes || st->fin.oom || st->out.oom)
+		return -1;
+	size_t texts = 0; /* fin may hold texts of holes done again: not all of it goes in */
+	for (size_t i = 0; i < st->n_holes; i++)
+		texts += st->holes[i].text_len;
+	size_t total = st->out.len + texts;
+	if (total + 1 > st->out.cap) {
+		char *p = realloc(st->out.p, total + 1);
+		if (!p)
+			return -1;
+		st->out.p = p;
+		st->out.cap = total + 1;
+	}
+	/* hole i's text goes after the output before it, shifted by the holes before i */
+	size_t end = st->out.len, shift = texts;
+	for (size_t i = st->n_holes; i-- > 0;) {
+		const struct hole *h = &st->holes[i];
+		memmove(st->out.p + h->out + shift, st->out.p + h->out, end - h->out);
+		shift -= h->text_len;
+		memcpy(st->out.p + h->out + shift, st->fin.p + h->text, h->text_len);
+		end = h->out;
+	}
+	st->out.len = total;
+	st->out.p[total] = '\0';
+	return 0;
+}
+
+static int scan_cmd(const struct hs_node *andor, const char *src, void *ctx, unsigned idx,
+		    int *keep)
+{
+	struct stream *st = ctx;
+	(void)src;
+	(void)idx;
+	if (hs_analyzer_scan(st->z, andor))
+		*keep = 1;
+	return 0;
+}
+
+static int rewrite_cmd(const struct hs_node *andor, const char *src, void *ctx)
+{
+	struct stream *st = ctx;
+	size_t from = hs_analyzer_table(st->z)->n;
+	hs_analyzer_add(st->z, andor);
+	size_t to = hs_analyzer_table(st->z)->n;
+	emit_entries(st, src, from, to);
 	edits_apply(&st->e, src, &st->pos, &st->out);
-	hs_analyzer_forget_nodes(st->z, from);
+	hs_analyzer_forget_nodes(st->z, from, to);
 	return 0;
 }
 
@@ -290,6 +508,126 @@ static struct hs_rewrite *refuse(struct hs_rewrite *rw, const char *src, size_t 
 	return rw;
 }
 
+static struct hs_rewrite *refuse_parse(struct hs_rewrite *rw, const char *src, size_t len,
+				       const char *filename, const struct hs_error *perr,
+				       struct hs_error *err)
+{
+	struct hs_rewrite *res = refuse(rw, src, len, "parse error", filename, NULL, err);
+	if (res)
+		strlcpy(res->refused_where, perr->msg, sizeof(res->refused_where));
+	return res;
+}
+
+/* The table and output are complete in st: hand them over. */
+static struct hs_rewrite *finish(struct stream *st, const char *src, size_t len,
+				 const char *filename, struct hs_error *err)
+{
+	struct hs_rewrite *rw = st->rw;
+	if (st->pos < len)
+		buf_add(&st->out, src + st->pos, len - st->pos);
+	if (fill_holes(st, src, len, filename) < 0)
+		st->oom = 1;
+	rw->analysis = hs_analyzer_finish(st->z, err);
+	st->z = NULL;
+	int oom = !rw->analysis || st->e.oom || st->out.oom || st->oom;
+	struct buf out = st->out;
+	st->out = (struct buf){0};
+	stream_release(st);
+	if (oom) {
+		free(out.p);
+		hs_rewrite_free(rw);
+		hs_error_set(err, ENOMEM, "rewrite");
+		return NULL;
+	}
+	if (rw->analysis->refused) {
+		free(out.p);
+		rw->n_nodes = rw->n_loops = 0;
+		struct hs_rewrite *res =
+			refuse(rw, src, len, rw->analysis->refused, filename, NULL, err);
+		if (res && res->analysis->refused_line)
+			snprintf(res->refused_where, sizeof(res->refused_where), "%s:%u:%u",
+				 filename ? filename : "-", res->analysis->refused_line,
+				 res->analysis->refused_col);
+		return res;
+	}
+	rw->text = out.p;
+	rw->len = out.len;
+	return rw;
+}
+
+static struct hs_rewrite *fail(struct stream *st, struct hs_rewrite *rw, struct hs_error *err)
+{
+	stream_release(st);
+	hs_rewrite_free(rw);
+	hs_error_set(err, ENOMEM, "rewrite");
+	return NULL;
+}
+
+static struct hs_rewrite *rewrite_two_passes(struct hs_rewrite *rw, const char *src, size_t len,
+					     const char *filename, struct hs_error *err)
+{
+	struct stream st = {.rw = rw, .src = src};
+	struct hs_arena kept = {0}; /* the first pass's function definitions */
+	struct hs_error perr = HS_ERROR_INIT;
+	st.z = hs_analyzer_new(src, len, filename, err);
+	if (!st.z)
+		return fail(&st, rw, err);
+	if (hs_parse_each_keep(src, len, filename, HS_PARSE_POSIX, scan_cmd, &st, &kept, &perr) <
+	    0) {
+		hs_arena_free(&kept);
+		stream_release(&st);
+		return refuse_parse(rw, src, len, filename, &perr, err);
+	}
+	hs_analyzer_summarize(st.z);
+	if (start_output(&st, len) < 0 ||
+	    hs_parse_each(src, len, filename, HS_PARSE_POSIX, rewrite_cmd, &st, &perr) < 0) {
+		hs_arena_free(&kept); /* the first pass parsed it: only memory can fail here */
+		return fail(&st, rw, err);
+	}
+	struct hs_rewrite *res = finish(&st, src, len, filename, err);
+	hs_arena_free(&kept);
+	return res;
+}
+
+/* One pass; returns rw unchanged (nothing filled in) when the two passes must do it. */
+static struct hs_rewrite *rewrite_one_pass(struct hs_rewrite *rw, const char *src, size_t len,
+					   const char *filename, struct hs_error *err)
+{
+	struct stream st = {.rw = rw, .src = src};
+	struct hs_arena kept = {0}; /* function definitions */
+	struct hs_error perr = HS_ERROR_INIT;
+	st.z = hs_analyzer_new(src, len, filename, err);
+	if (!st.z)
+		return fail(&st, rw, err);
+	hs_analyzer_stream_begin(st.z);
+	if (start_output(&st, len) < 0)
+		return fail(&st, rw, err);
+	if (hs_parse_each_keep(src, len, filename, HS_PARSE_POSIX, step_cmd, &st, &kept, &perr) <
+	    0) {
+		hs_arena_free(&kept);
+		if (st.oom)
+			return fail(&st, rw, err);
+		stream_release(&st);
+		return refuse_parse(rw, src, len, filename, &perr, err);
+	}
+	int r = hs_analyzer_stream_end(st.z);
+	if (r < 0) {
+		hs_arena_free(&kept);
+		stream_release(&st);
+		rw->n_nodes = rw->n_loops = 0;
+		return rw;
+	}
+	/* the refusal check must see the final variables holding $0 (rare) */
+	if (r > 0 &&
+	    hs_parse_each(src, len, filename, HS_PARSE_POSIX, refusal_cmd, st.z, &perr) < 0) {
+		hs_arena_free(&kept);
+		return fail(&st, rw, err);
+	}
+	struct hs_rewrite *res = finish(&st, src, len, filename, err);
+	hs_arena_free(&kept);
+	return res;
+}
+
 struct hs_rewrite *hs_rewrite_script(const char *src, size_t len, const char *filename,
 				     unsigned flags, struct hs_error *err)
 {
@@ -300,74 +638,10 @@ struct hs_rewrite *hs_rewrite_script(const char *src, size_t len, const char *fi
 	}
 	if (len > HS_REWRITE_MAX_SIZE && !(flags & HS_REWRITE_ANY_SIZE))
 		return refuse(rw, src, len, "the script is over 120 KiB", filename, NULL, err);
-
-	struct stream st = {.rw = rw, .src = src};
-	struct hs_arena kept = {0}; /* the first pass's function definitions */
-	struct hs_error perr = HS_ERROR_INIT;
-	st.z = hs_analyzer_new(src, len, filename, err);
-	if (!st.z)
-		goto fail;
-	if (hs_parse_each_keep(src, len, filename, HS_PARSE_POSIX, scan_cmd, &st, &kept, &perr) <
-	    0) {
-		hs_arena_free(&kept);
-		hs_analyzer_free(st.z);
-		struct hs_rewrite *res = refuse(rw, src, len, "parse error", filename, NULL, err);
-		if (res)
-			strlcpy(res->refused_where, perr.msg, sizeof(res->refused_where));
-		return res;
-	}
-	hs_analyzer_summarize(st.z);
-
-	const char *prelude = hs_runtime_prelude();
-	if (!prelude)
-		goto fail_z;
-	/* room for the script, the prelude and a wrapper every ~60 bytes */
-	buf_add(&st.out, "", 0);
-	char *p = realloc(st.out.p, len + len / 2 + 4096);
-	if (p) {
-		st.out.p = p;
-		st.out.cap = len + len / 2 + 4096;
-	}
-	buf_adds(&st.out, prelude);
-	if (hs_parse_each(src, len, filename, HS_PARSE_POSIX, rewrite_cmd, &st, &perr) < 0)
-		goto fail_z; /* the first pass parsed it: only memory can fail here */
-	hs_arena_free(&kept);
-	if (st.pos < len)
-		buf_add(&st.out, src + st.pos, len - st.pos);
-	free(st.e.v);
-	free(st.e.text.p);
-	rw->analysis = hs_analyzer_finish(st.z, err);
-	if (!rw->analysis || st.e.oom || st.out.oom) {
-		free(st.out.p);
-		hs_rewrite_free(rw);
-		hs_error_set(err, ENOMEM, "rewrite");
-		return NULL;
-	}
-	if (rw->analysis->refused) {
-		free(st.out.p);
-		rw->n_nodes = rw->n_loops = 0;
-		struct hs_rewrite *res =
-			refuse(rw, src, len, rw->analysis->refused, filename, NULL, err);
-		if (res && res->analysis->refused_line)
-			snprintf(res->refused_where, sizeof(res->refused_where), "%s:%u:%u",
-				 filename ? filename : "-", res->analysis->refused_line,
-				 res->analysis->refused_col);
-		return res;
-	}
-	rw->text = st.out.p;
-	rw->len = st.out.len;
-	return rw;
-
-fail_z:
-	hs_arena_free(&kept);
-	free(st.e.v);
-	free(st.e.text.p);
-	free(st.out.p);
-	hs_analyzer_free(st.z);
-fail:
-	hs_rewrite_free(rw);
-	hs_error_set(err, ENOMEM, "rewrite");
-	return NULL;
+	struct hs_rewrite *res = rewrite_one_pass(rw, src, len, filename, err);
+	if (res && !res->text)
+		res = rewrite_two_passes(rw, src, len, filename, err);
+	return res;
 }
 
 void hs_rewrite_free(struct hs_rewrite *rw)
