@@ -901,8 +901,6 @@ static char *write_post_file(struct spec_state *sp, const struct job *j, const c
 	return path;
 }
 
-/* Throw away job k, whose reads went stale (path) after `after`: its node reads what an
- * earlier one writes, and the window restarts it once that has taken effect. */
 /* Note that node id read what `writer` wrote (HS_DEP_ANY: unknown). */
 static void note_dep(struct spec_state *sp, unsigned id, unsigned writer)
 {
@@ -912,6 +910,9 @@ static void note_dep(struct spec_state *sp, unsigned id, unsigned writer)
 		sp->dep_on[id] = HS_DEP_ANY;
 }
 
+/* Throw away job k, whose reads went stale (path) after `after`, the doing of node `writer`:
+ * its node reads what that one writes, and the window restarts it once that has taken
+ * effect. */
 static void drop_stale(struct sched *s, struct job *k, const char *path, const char *after,
 		       unsigned writer)
 {
@@ -1059,8 +1060,9 @@ void hs_spec_schedule(struct sched *s)
 			ok = false;
 	}
 	/* Whether everything before the position reached has taken effect: the shell's node is
-	 * done (committed, or run by the shell and finished), and only dependent nodes, not
-	 * started before, lie in between. And the nodes that have not taken effect before it. */
+	 * done (committed, or run by the shell and finished), and only nodes waiting for their
+	 * dependencies, not started, lie in between. And the nodes that have not taken effect
+	 * before it (pending). */
 	bool settled = !sp->shell_running && !sp->awaited;
 	size_t npending = 0;
 	if (!settled && cn)
@@ -1088,7 +1090,7 @@ void hs_spec_schedule(struct sched *s)
 		else if (dep)
 			for (size_t k = 0; k < npending && !wait_deps; k++)
 				wait_deps = sp->pending[k] == dep;
-		if (!dep)
+		if (j || !wait_deps)
 			settled = false;
 		sp->pending[npending++] = node->id;
 		/* The shell's node is done and the shell on its way to this one: it runs it
@@ -1406,6 +1408,8 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 		sp->order[sp->norder++] = cfg->nodes[i].id;
 	}
 	qsort(sp->order, sp->norder, sizeof(unsigned), cmp_id);
+	if (cfg->window == 0 || cfg->nnodes == 0)
+		return 0;
 	const struct hs_sched_node **in_order = calloc(sp->norder + 1, sizeof(*in_order));
 	if (!in_order)
 		return hs_error_set(err, ENOMEM, "node table");
@@ -1413,8 +1417,6 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 		in_order[i] = sp->by_id[sp->order[i]];
 	hs_sched_text_deps(in_order, sp->norder, sp->dep_on);
 	free(in_order);
-	if (cfg->window == 0 || cfg->nnodes == 0)
-		return 0;
 	sp->shell_path = find_in_path(cfg->shell);
 	struct hs_error e2 = HS_ERROR_INIT;
 	_cleanup_free_ char *state = hs_state_dir(&e2);
