@@ -27,6 +27,8 @@
 #define HS_ENGINE_ANALYZE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
 
 #include "engine/analyze.h"
 
@@ -65,5 +67,22 @@ void hs_analyzer_forget_nodes(struct hs_analyzer *z, size_t from, size_t to);
 struct hs_analysis *hs_analyzer_finish(struct hs_analyzer *z, struct hs_error *err);
 /* Without a table (error paths). NULL is a no-op. */
 void hs_analyzer_free(struct hs_analyzer *z);
+
+/* Fault in the pages of [p, p+n) (whole pages inside it) with one call: page by page, the
+ * faults of a large table or buffer cost more than filling it. Advice only (a kernel without
+ * MADV_POPULATE_WRITE: ignored). */
+static inline void hs_prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = 4096;
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + n) & ~(page - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
 
 #endif

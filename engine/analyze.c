@@ -1,6 +1,7 @@
 /* The node finder (engine/analyze.h): kinds, reads, control-flow place of every command. */
 #include "engine/analyze-internal.h"
 #include "engine/analyze.h"
+#include "engine/ast-internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +42,7 @@ static void *pool_alloc(struct hs_analysis_pool *pool, size_t n, size_t align)
 		ch = malloc(sizeof(*ch) + size);
 		if (!ch)
 			return NULL;
+		hs_prefault(ch->data, size);
 		ch->prev = pool->cur;
 		ch->size = size;
 		ch->used = 0;
@@ -226,18 +228,57 @@ static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsig
 	return v;
 }
 
-/* ---- builtin tables --------------------------------------------------------------------- */
-
-static int in_list(const char *const *list, const char *p, size_t len)
+/* hs_word_literal, inlined: called for most words, several times each. */
+static inline const char *word_lit(const struct hs_node *word, size_t *len)
 {
-	if (!len)
-		return 0;
-	/* strncmp stops at the entry's NUL: a shorter entry differs before its end */
-	for (; *list; list++)
-		if ((*list)[0] == p[0] && strncmp(*list, p, len) == 0 && (*list)[len] == '\0')
-			return 1;
-	return 0;
+	const struct hs_node_word *w = (const struct hs_node_word *)word;
+	const struct hs_node_lit *l;
+
+	if (!word || word->kind != HS_NODE_WORD || !w->parts || w->parts->next ||
+	    w->parts->kind != HS_NODE_LIT)
+		return NULL;
+	l = (const struct hs_node_lit *)w->parts;
+	if (l->base.range.start != word->range.start || l->base.range.end != word->range.end)
+		return NULL;
+	*len = l->len;
+	return l->text;
 }
+
+/* A walk in hs_ast_walk's order with one visitor, called directly (no call through a pointer
+ * per node): enter returns HS_WALK_CONTINUE, HS_WALK_SKIP or HS_WALK_STOP (the walk returns 1).
+ * Children for which skip(child) holds are not visited: leaves on which enter does nothing.
+ * Text leaves (LIT, SQUOTE: no children) are entered in place. */
+#define DEFINE_WALK(name, ctx_type, enter, skip)                                            \
+	static int name(struct hs_node *n, struct hs_node *parent, ctx_type *x)            \
+	{                                                                                  \
+		int r = enter(n, parent, x);                                               \
+		if (r == HS_WALK_STOP)                                                     \
+			return 1;                                                          \
+		if (r == HS_WALK_CONTINUE) {                                               \
+			struct hs_child_iter it;                                           \
+			hs_child_iter_init(&it, n);                                        \
+			for (struct hs_node *ch; (ch = hs_child_iter_next(&it));) {        \
+				if (skip(ch))                                              \
+					continue;                                          \
+				/* text has no children: no call for it */                \
+				if (ch->kind == HS_NODE_LIT || ch->kind == HS_NODE_SQUOTE) {  \
+					if (enter(ch, n, x) == HS_WALK_STOP)               \
+						return 1;                                  \
+				} else if (name(ch, n, x)) {                               \
+					return 1;                                          \
+				}                                                          \
+			}                                                                  \
+		}                                                                          \
+		return 0;                                                                  \
+	}
+
+/* Literal text: a leaf that only the flag HS_NODE_F_BASH makes matter to a refusal check. */
+#define PLAIN_TEXT(n)                                                                       \
+	(((n)->kind == HS_NODE_LIT || (n)->kind == HS_NODE_SQUOTE) && !((n)->flags & HS_NODE_F_BASH))
+#define ANY_TEXT(n) ((n)->kind == HS_NODE_LIT || (n)->kind == HS_NODE_SQUOTE)
+#define NO_SKIP(n) 0
+
+/* ---- builtin tables --------------------------------------------------------------------- */
 
 /* Builtins that change the shell's state (or hand control elsewhere): never speculated. */
 static const char *const state_builtins[] = {
@@ -255,6 +296,64 @@ static const char *const special_builtins[] = {
 static const char *const pure_builtins[] = {
 	"echo", "printf", "test", "[", ":", "true", "false", "pwd", "type", "kill", "command",
 	NULL};
+
+/* Commands that may write into an existing file in place (same inode, which dash is reading),
+ * and which of their operands they write: cp, install and rsync the last, dd its of=, the
+ * others any. A file replaced by rename (sed -i, mv) is no problem: dash keeps the old one. */
+static const char *const self_writers[] = {"tee",     "dd",    "cp",	 "truncate",
+					   "ed",      "ex",    "shred",	 "fallocate",
+					   "install", "rsync", "sponge", NULL};
+
+/* Function names that would replace a builtin the runtime uses. */
+static const char *const runtime_builtins[] = {"printf", "read",  "umask",   "export", "true",
+					       "return", "shift", "command", "unset",  "set",
+					       "eval",   ".",     "alias",   NULL};
+
+/* A word list with a filter: bit len of mask[c] is set when an entry of length len starts
+ * with c (every entry is ASCII and shorter than 32), so most words are rejected at once; by[c]
+ * lists the entries starting with c (at most 7; 64 entries at most). */
+struct name_list {
+	const char *const *v;
+	uint32_t mask[128];
+	unsigned char n_by[128];
+	unsigned char by[128][7];
+	unsigned char len[64]; /* of each entry */
+};
+
+static struct name_list state_list = {.v = state_builtins};
+static struct name_list special_list = {.v = special_builtins};
+static struct name_list pure_list = {.v = pure_builtins};
+static struct name_list self_writer_list = {.v = self_writers};
+static struct name_list runtime_list = {.v = runtime_builtins};
+
+/* Filled before main: read-only afterwards, so analyses may run in any thread. */
+__attribute__((constructor)) static void name_lists_init(void)
+{
+	struct name_list *all[] = {&state_list, &special_list, &pure_list, &self_writer_list,
+				   &runtime_list};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct name_list *l = all[i];
+		for (size_t k = 0; l->v[k]; k++) {
+			unsigned char c0 = (unsigned char)l->v[k][0];
+			l->len[k] = (unsigned char)strlen(l->v[k]);
+			l->mask[c0] |= 1u << l->len[k];
+			l->by[c0][l->n_by[c0]++] = (unsigned char)k;
+		}
+	}
+}
+
+static int in_list(const struct name_list *l, const char *p, size_t len)
+{
+	unsigned char c0 = (unsigned char)(len ? p[0] : 0);
+	if (!len || len >= 32 || c0 >= 128 || !(l->mask[c0] & (1u << len)))
+		return 0;
+	for (unsigned j = 0; j < l->n_by[c0]; j++) {
+		unsigned k = l->by[c0][j];
+		if (l->len[k] == len && memcmp(l->v[k], p, len) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 /* ---- analysis context ------------------------------------------------------------------- */
 
@@ -532,7 +631,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 	if (!w)
 		return;
 	size_t len;
-	const char *name = hs_word_literal(w, &len);
+	const char *name = word_lit(w, &len);
 	if (!name) {
 		/* $cmd may be eval, ., or a function: it may read anything. */
 		r->flags |= HS_CMD_F_READS_UNKNOWN;
@@ -574,7 +673,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 		int k = 0;
 		for (const struct hs_node *a = w->next; a; a = a->next, k++) {
 			size_t al;
-			const char *at = hs_word_literal(a, &al);
+			const char *at = word_lit(a, &al);
 			if (!at || al == 0 || at[0] == '-')
 				continue;
 			if (IS("getopts") && k == 0)
@@ -594,7 +693,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 	if (IS("command")) {
 		for (const struct hs_node *a = w->next; a; a = a->next) {
 			size_t al;
-			const char *at = hs_word_literal(a, &al);
+			const char *at = word_lit(a, &al);
 			if (!at) {
 				r->flags |= HS_CMD_F_READS_SHELL; /* may be -v */
 				break;
@@ -612,11 +711,18 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
  * (other fds, namespaces, mounts), not what the command would see run by the shell. */
 static int names_own_process(const char *p, size_t len)
 {
-	/* all start with '/': most text has none */
-	if (!memchr(p, '/', len))
+	/* all start with '/' and are 7 bytes or more: one pass over the slashes (most text has
+	 * none) */
+	if (len < 7)
 		return 0;
-	return memmem(p, len, "/proc/self", 10) || memmem(p, len, "/proc/thread-self", 17) ||
-	       memmem(p, len, "/dev/fd", 7);
+	for (const char *e = p + len, *q = p; (q = memchr(q, '/', (size_t)(e - q))); q++) {
+		size_t left = (size_t)(e - q);
+#define AT(lit) (left >= sizeof(lit) - 1 && memcmp(q, lit, sizeof(lit) - 1) == 0)
+		if (AT("/proc/self") || AT("/proc/thread-self") || AT("/dev/fd"))
+			return 1;
+#undef AT
+	}
+	return 0;
 }
 
 struct walk_arg {
@@ -660,8 +766,8 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 						  ? HS_NODE_AS(hs_node_simple, parent)->words
 						  : NULL;
 		size_t wl = 0;
-		const char *wn = w ? hs_word_literal(w, &wl) : NULL;
-		if (!w || !wn || in_list(special_builtins, wn, wl))
+		const char *wn = w ? word_lit(w, &wl) : NULL;
+		if (!w || !wn || in_list(&special_list, wn, wl))
 			strset_add(r->in, &r->assigns, as->name, as->name_len);
 		if (as->append)
 			strset_add(r->in, &r->vars, as->name, as->name_len);
@@ -697,7 +803,7 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 			r->flags |= HS_CMD_F_FD_ABOVE_2;
 		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
 			size_t tl;
-			const char *t = hs_word_literal(rd->target, &tl);
+			const char *t = word_lit(rd->target, &tl);
 			if (!t)
 				r->flags |= HS_CMD_F_FD_ABOVE_2;
 			else if (!(tl == 1 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '2'))))
@@ -714,11 +820,13 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	return HS_WALK_CONTINUE;
 }
 
+DEFINE_WALK(collect_walk, struct walk_arg, collect_enter, NO_SKIP)
+
 static void collect(struct hs_analyzer *c, const struct hs_node *n, struct reads *r,
 		    int in_func_body)
 {
 	struct walk_arg wa = {c, r, in_func_body, n};
-	hs_ast_walk((struct hs_node *)n, collect_enter, NULL, &wa);
+	collect_walk((struct hs_node *)n, NULL, &wa);
 }
 
 /* ---- the table -------------------------------------------------------------------------- */
@@ -733,23 +841,6 @@ struct place {
 };
 
 #define PREFAULT_STEP (1024 * 1024)
-
-/* Fault in the pages of [p, p+n) (whole pages inside it) with one call: page by page, the
- * faults of a large table cost more than filling it. Advice only (a kernel without
- * MADV_POPULATE_WRITE: ignored). */
-static void prefault(void *p, size_t n)
-{
-#ifdef MADV_POPULATE_WRITE
-	uintptr_t page = 4096;
-	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
-	uintptr_t end = ((uintptr_t)p + n) & ~(page - 1);
-	if (end > start)
-		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
 
 static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 {
@@ -771,7 +862,7 @@ static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 		if (end > cap)
 			end = cap;
 		if (c->cap_cmds * sizeof(*a->cmds) >= 4 * PREFAULT_STEP)
-			prefault((char *)a->cmds + c->prefaulted, end - c->prefaulted);
+			hs_prefault((char *)a->cmds + c->prefaulted, end - c->prefaulted);
 		c->prefaulted = end;
 	}
 	struct hs_cmd *cmd = &a->cmds[a->n++];
@@ -852,11 +943,11 @@ static enum hs_cmd_kind simple_kind(struct hs_analyzer *c, const struct hs_node_
 		return HS_CMD_ASSIGN;
 	}
 	size_t len;
-	const char *nm = hs_word_literal(w, &len);
+	const char *nm = word_lit(w, &len);
 	/* "command NAME": classify by NAME (command -v / -p ... are queries). */
 	if (nm && len == 7 && memcmp(nm, "command", 7) == 0 && w->next) {
 		size_t l2;
-		const char *n2 = hs_word_literal(w->next, &l2);
+		const char *n2 = word_lit(w->next, &l2);
 		if (n2 && l2 && n2[0] != '-') {
 			nm = n2;
 			len = l2;
@@ -872,9 +963,9 @@ static enum hs_cmd_kind simple_kind(struct hs_analyzer *c, const struct hs_node_
 	*name_len = len;
 	if (find_func(c, nm, len))
 		return HS_CMD_CALL;
-	if (in_list(state_builtins, nm, len))
+	if (in_list(&state_list, nm, len))
 		return HS_CMD_STATE;
-	if (in_list(pure_builtins, nm, len))
+	if (in_list(&pure_list, nm, len))
 		return HS_CMD_BUILTIN;
 	return HS_CMD_EXTERNAL;
 }
@@ -1301,7 +1392,7 @@ static void visit_list(struct hs_analyzer *c, const struct hs_node *andors, stru
 static int lit_is(const struct hs_node *w, const char *s)
 {
 	size_t len;
-	const char *t = w ? hs_word_literal(w, &len) : NULL;
+	const char *t = w ? word_lit(w, &len) : NULL;
 	return t && len && t[0] == s[0] && len == strlen(s) && memcmp(t, s, len) == 0;
 }
 
@@ -1348,10 +1439,12 @@ static int self_param_enter(struct hs_node *n, struct hs_node *parent, void *arg
 	return HS_WALK_CONTINUE;
 }
 
+DEFINE_WALK(self_param_walk, struct self_walk, self_param_enter, ANY_TEXT)
+
 static int word_has_self_param(struct hs_analyzer *c, const struct hs_node *w, int record)
 {
 	struct self_walk sw = {c, 0, record};
-	hs_ast_walk((struct hs_node *)w, self_param_enter, NULL, &sw);
+	self_param_walk((struct hs_node *)w, NULL, &sw);
 	return sw.found;
 }
 
@@ -1373,19 +1466,12 @@ static int word_names_self(struct hs_analyzer *c, const struct hs_node *w)
 	return before == '/' || before == '"' || before == '\'';
 }
 
-/* Commands that may write into an existing file in place (same inode, which dash is reading),
- * and which of their operands they write: cp, install and rsync the last, dd its of=, the
- * others any. A file replaced by rename (sed -i, mv) is no problem: dash keeps the old one. */
-static const char *const self_writers[] = {"tee",     "dd",    "cp",	 "truncate",
-					   "ed",      "ex",    "shred",	 "fallocate",
-					   "install", "rsync", "sponge", NULL};
-
 static int writes_self(struct hs_analyzer *c, const struct hs_node *words)
 {
 	for (const struct hs_node *w = words; w; w = w->next) {
 		size_t l;
-		const char *t = hs_word_literal(w, &l);
-		if (!t || !in_list(self_writers, t, l))
+		const char *t = word_lit(w, &l);
+		if (!t || !in_list(&self_writer_list, t, l))
 			continue;
 		int last_only = (l == 2 && memcmp(t, "cp", 2) == 0) ||
 				(l == 7 && memcmp(t, "install", 7) == 0) ||
@@ -1435,7 +1521,7 @@ static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n
 			why = "a redirection uses fd 9 (the runtime's)";
 		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
 			size_t tl;
-			const char *t = hs_word_literal(rd->target, &tl);
+			const char *t = word_lit(rd->target, &tl);
 			if (!t)
 				why = "a redirection duplicates a computed fd";
 			else if (tl == 1 && t[0] == '9')
@@ -1459,18 +1545,15 @@ static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n
 		break;
 	}
 	case HS_NODE_FUNCDEF: {
-		static const char *const names[] = {"printf", "read",  "umask",	  "export", "true",
-						    "return", "shift", "command", "unset",  "set",
-						    "eval",   ".",     "alias",	  NULL};
 		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, n);
-		if (in_list(names, fd->name, fd->name_len))
+		if (in_list(&runtime_list, fd->name, fd->name_len))
 			why = "defines a function named like a builtin the runtime uses";
 		break;
 	}
 	case HS_NODE_SIMPLE: {
 		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
 		size_t wl = 0;
-		const char *wt = w ? hs_word_literal(w, &wl) : NULL;
+		const char *wt = w ? word_lit(w, &wl) : NULL;
 #define W_IS(lit) (wt && wl == sizeof(lit) - 1 && memcmp(wt, lit, wl) == 0)
 		if (W_IS("alias") || W_IS("unalias"))
 			why = "uses aliases";
@@ -1481,7 +1564,7 @@ static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n
 				why = "set with no arguments (would list the runtime's variables)";
 			for (const struct hs_node *a = w ? w->next : NULL; a; a = a->next) {
 				size_t al;
-				const char *t = hs_word_literal(a, &al);
+				const char *t = word_lit(a, &al);
 				if (!t) {
 					/* It may expand to -x. */
 					why = "set with computed options";
@@ -1530,6 +1613,8 @@ static int refusal_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	c->refused_ordinal = c->ordinal;
 	return HS_WALK_STOP;
 }
+
+DEFINE_WALK(refusal_walk, struct hs_analyzer, refusal_enter, PLAIN_TEXT)
 
 /* Whether n is the whole of the top-level command andor. */
 static int is_top_command(const struct hs_node *andor, const struct hs_node *n)
@@ -1741,13 +1826,15 @@ static int scan_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	return collect_funcs_enter(n, parent, c);
 }
 
+DEFINE_WALK(scan_walk, struct hs_analyzer, scan_enter, PLAIN_TEXT)
+
 int hs_analyzer_scan(struct hs_analyzer *c, const struct hs_node *andors)
 {
 	size_t bodies = c->n_bodies;
 	for (const struct hs_node *ao = andors; ao && !c->oom; ao = ao->next) {
 		c->ordinal++;
 		c->scan_root = ao;
-		hs_ast_walk((struct hs_node *)ao, scan_enter, NULL, c);
+		scan_walk((struct hs_node *)ao, NULL, c);
 		c->scan_root = NULL;
 		if (c->self_vars.oom)
 			c->oom = 1;
@@ -1771,7 +1858,7 @@ void hs_analyzer_add(struct hs_analyzer *c, const struct hs_node *andors)
 {
 	for (const struct hs_node *ao = andors; ao && !c->refusals_done && !c->a->refused;
 	     ao = ao->next)
-		hs_ast_walk((struct hs_node *)ao, refusal_enter, NULL, c);
+		refusal_walk((struct hs_node *)ao, NULL, c);
 	struct place top = {0};
 	if (!c->oom)
 		visit_list(c, andors, top);
@@ -1881,7 +1968,7 @@ int hs_analyzer_stream_end(struct hs_analyzer *c)
 int hs_analyzer_refusal_walk(struct hs_analyzer *c, const struct hs_node *andor)
 {
 	if (!c->a->refused)
-		hs_ast_walk((struct hs_node *)andor, refusal_enter, NULL, c);
+		refusal_walk((struct hs_node *)andor, NULL, c);
 	return c->a->refused != NULL;
 }
 

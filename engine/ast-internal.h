@@ -15,6 +15,9 @@ struct hs_arena_chunk {
 
 struct hs_arena {
 	struct hs_arena_chunk *cur;
+	/* a released chunk of the standard size, zeroed, for the next one needed: a command
+	 * that overflows its chunk does not allocate and clear a fresh one each time */
+	struct hs_arena_chunk *spare;
 };
 
 struct hs_arena_mark {
@@ -45,5 +48,148 @@ int hs_parse_each_keep(const char *src, size_t len, const char *filename, unsign
 int hs_parse_batches(const char *src, size_t len, const char *filename, unsigned flags,
 		     const size_t *starts, size_t n_starts, hs_parse_keep_fn fn, void *ctx,
 		     struct hs_error *err);
+
+/* The children of a node in the order hs_ast_walk visits them: the child lists in source
+ * order, SIMPLE's assigns, words and redirs merged by start offset (they interleave). For
+ * walks specialised to one visitor (engine/analyze.c), with no call per node. The lists are
+ * those of child_lists in engine/ast.c (the dumps): keep the two in step. */
+struct hs_child_iter {
+	struct hs_node *h[4];
+	int k, i, simple;
+};
+
+__attribute__((always_inline)) static inline void hs_child_iter_init(struct hs_child_iter *it, const struct hs_node *n)
+{
+	it->k = 0;
+	it->i = 0;
+	it->simple = 0;
+#define H(x) it->h[it->k++] = (x)
+	switch (n->kind) {
+	case HS_NODE_WORD:
+		H(((const struct hs_node_word *)n)->parts);
+		break;
+	case HS_NODE_LIT:
+	case HS_NODE_SQUOTE:
+		break;
+	case HS_NODE_PROGRAM:
+		H(((const struct hs_node_program *)n)->body);
+		break;
+	case HS_NODE_ANDOR:
+		H(((const struct hs_node_andor *)n)->pipelines);
+		break;
+	case HS_NODE_PIPELINE:
+		H(((const struct hs_node_pipeline *)n)->cmds);
+		break;
+	case HS_NODE_SIMPLE: {
+		const struct hs_node_simple *s = (const void *)n;
+		it->simple = 1;
+		H(s->assigns);
+		H(s->words);
+		H(s->redirs);
+		break;
+	}
+	case HS_NODE_SUBSHELL:
+	case HS_NODE_GROUP:
+		H(((const struct hs_node_compound *)n)->body);
+		H(((const struct hs_node_compound *)n)->redirs);
+		break;
+	case HS_NODE_IF: {
+		const struct hs_node_if *f = (const void *)n;
+		H(f->cond);
+		H(f->then_body);
+		H(f->else_body);
+		H(f->redirs);
+		break;
+	}
+	case HS_NODE_WHILE:
+	case HS_NODE_UNTIL:
+		H(((const struct hs_node_loop *)n)->cond);
+		H(((const struct hs_node_loop *)n)->body);
+		H(((const struct hs_node_loop *)n)->redirs);
+		break;
+	case HS_NODE_FOR:
+	case HS_NODE_SELECT:
+	case HS_NODE_ARITH_FOR:
+		H(((const struct hs_node_for *)n)->words);
+		H(((const struct hs_node_for *)n)->body);
+		H(((const struct hs_node_for *)n)->redirs);
+		break;
+	case HS_NODE_CASE:
+		H(((const struct hs_node_case *)n)->word);
+		H(((const struct hs_node_case *)n)->items);
+		H(((const struct hs_node_case *)n)->redirs);
+		break;
+	case HS_NODE_CASE_ITEM:
+		H(((const struct hs_node_case_item *)n)->patterns);
+		H(((const struct hs_node_case_item *)n)->body);
+		break;
+	case HS_NODE_FUNCDEF:
+		H(((const struct hs_node_funcdef *)n)->body);
+		break;
+	case HS_NODE_DBRACKET:
+	case HS_NODE_ARITH_CMD:
+		H(((const struct hs_node_bash_cmd *)n)->words);
+		H(((const struct hs_node_bash_cmd *)n)->redirs);
+		break;
+	case HS_NODE_COPROC:
+		H(((const struct hs_node_coproc *)n)->body);
+		H(((const struct hs_node_coproc *)n)->redirs);
+		break;
+	case HS_NODE_ASSIGN:
+		H(((const struct hs_node_assign *)n)->subscript);
+		H(((const struct hs_node_assign *)n)->value);
+		break;
+	case HS_NODE_REDIR:
+		H(((const struct hs_node_redir *)n)->target);
+		H(((const struct hs_node_redir *)n)->heredoc);
+		break;
+	case HS_NODE_DQUOTE:
+	case HS_NODE_LOCALE:
+	case HS_NODE_EXTGLOB:
+		H(((const struct hs_node_quoted *)n)->parts);
+		break;
+	case HS_NODE_PARAM:
+		H(((const struct hs_node_param *)n)->subscript);
+		H(((const struct hs_node_param *)n)->arg);
+		break;
+	case HS_NODE_CMDSUB:
+	case HS_NODE_PROCSUB:
+		H(((const struct hs_node_cmdsub *)n)->body);
+		break;
+	case HS_NODE_ARITH:
+		H(((const struct hs_node_arith *)n)->expr);
+		break;
+	case HS_NODE_ARRAY:
+		H(((const struct hs_node_array *)n)->elems);
+		break;
+	default:
+		break;
+	}
+#undef H
+}
+
+/* The next child, or NULL after the last. */
+static inline struct hs_node *hs_child_iter_next(struct hs_child_iter *it)
+{
+	struct hs_node *c;
+	if (it->simple) {
+		int best = -1;
+		for (int i = 0; i < 3; i++)
+			if (it->h[i] && (best < 0 || it->h[i]->range.start < it->h[best]->range.start))
+				best = i;
+		if (best < 0)
+			return NULL;
+		c = it->h[best];
+		it->h[best] = c->next;
+		return c;
+	}
+	while (it->i < it->k && !it->h[it->i])
+		it->i++;
+	if (it->i == it->k)
+		return NULL;
+	c = it->h[it->i];
+	it->h[it->i] = c->next;
+	return c;
+}
 
 #endif

@@ -16,9 +16,14 @@ void *hs_arena_alloc(struct hs_arena *a, size_t n)
 	if (!c || c->size - c->used < n) {
 		size_t size = n > CHUNK_SIZE / 4 ? n : CHUNK_SIZE;
 		/* chunks start zeroed and are zeroed again on release: no memset per node */
-		c = calloc(1, sizeof(*c) + size);
-		if (!c)
-			return NULL;
+		if (size == CHUNK_SIZE && a->spare) {
+			c = a->spare;
+			a->spare = NULL;
+		} else {
+			c = calloc(1, sizeof(*c) + size);
+			if (!c)
+				return NULL;
+		}
 		c->size = size;
 		c->used = 0;
 		c->prev = a->cur;
@@ -38,6 +43,8 @@ void hs_arena_free(struct hs_arena *a)
 		free(c);
 	}
 	a->cur = NULL;
+	free(a->spare);
+	a->spare = NULL;
 }
 
 struct hs_arena_mark hs_arena_mark(const struct hs_arena *a)
@@ -49,9 +56,15 @@ struct hs_arena_mark hs_arena_mark(const struct hs_arena *a)
 void hs_arena_release(struct hs_arena *a, struct hs_arena_mark m)
 {
 	while (a->cur && a->cur != m.chunk) {
-		struct hs_arena_chunk *prev = a->cur->prev;
-		free(a->cur);
-		a->cur = prev;
+		struct hs_arena_chunk *c = a->cur;
+		a->cur = c->prev;
+		if (!a->spare && c->size == CHUNK_SIZE) {
+			memset(c->data, 0, c->used);
+			c->used = 0;
+			a->spare = c;
+		} else {
+			free(c);
+		}
 	}
 	if (a->cur && a->cur->used > m.used) {
 		memset(a->cur->data + m.used, 0, a->cur->used - m.used);
@@ -96,7 +109,8 @@ const char *hs_node_kind_name(enum hs_node_kind kind)
 }
 
 /* The child lists of n, in source order, with a name for dumps. Returns how many. SIMPLE's
- * lists (assigns, words, redirs) interleave; hs_ast_walk merges them by offset. */
+ * lists (assigns, words, redirs) interleave; hs_ast_walk merges them by offset. The walks use
+ * the same lists through hs_child_iter_init (engine/ast-internal.h): keep the two in step. */
 struct child_list {
 	const char *name;
 	struct hs_node *head;
@@ -210,34 +224,16 @@ static int child_lists(const struct hs_node *n, struct child_list out[4])
 static int walk(struct hs_node *n, struct hs_node *parent, hs_walk_fn enter, hs_walk_fn leave,
 		void *ctx)
 {
-	struct child_list cl[4];
-	int r = enter(n, parent, ctx), k;
+	int r = enter(n, parent, ctx);
 
 	if (r == HS_WALK_STOP)
 		return 1;
 	if (r == HS_WALK_CONTINUE) {
-		k = child_lists(n, cl);
-		if (n->kind == HS_NODE_SIMPLE) {
-			/* merge assigns, words, redirs by start offset */
-			struct hs_node *h[3] = {cl[0].head, cl[1].head, cl[2].head};
-			for (;;) {
-				int best = -1;
-				for (int i = 0; i < 3; i++)
-					if (h[i] && (best < 0 || h[i]->range.start < h[best]->range.start))
-						best = i;
-				if (best < 0)
-					break;
-				struct hs_node *c = h[best];
-				h[best] = c->next;
-				if (walk(c, n, enter, leave, ctx))
-					return 1;
-			}
-		} else {
-			for (int i = 0; i < k; i++)
-				for (struct hs_node *c = cl[i].head; c; c = c->next)
-					if (walk(c, n, enter, leave, ctx))
-						return 1;
-		}
+		struct hs_child_iter it;
+		hs_child_iter_init(&it, n);
+		for (struct hs_node *c; (c = hs_child_iter_next(&it));)
+			if (walk(c, n, enter, leave, ctx))
+				return 1;
 	}
 	if (leave && leave(n, parent, ctx) == HS_WALK_STOP)
 		return 1;

@@ -21,8 +21,11 @@
 struct buf {
 	char *p;
 	size_t len, cap;
+	size_t prefaulted; /* bytes of p faulted in ahead (large buffers only) */
 	int oom;
 };
+
+#define BUF_PREFAULT_STEP (1024 * 1024)
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
@@ -39,6 +42,17 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 		}
 		b->p = p;
 		b->cap = cap;
+		if (b->prefaulted > b->len)
+			b->prefaulted = b->len; /* realloc may have copied: only the text is in */
+	}
+	/* the output of a large script: its next stretch of pages at once */
+	if (b->len + n + 1 > b->prefaulted && b->cap >= 4 * BUF_PREFAULT_STEP) {
+		size_t from = b->prefaulted > b->len ? b->prefaulted : b->len;
+		size_t end = b->len + n + 1 + BUF_PREFAULT_STEP;
+		if (end > b->cap)
+			end = b->cap;
+		hs_prefault(b->p + from, end - from);
+		b->prefaulted = end;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
