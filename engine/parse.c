@@ -2082,24 +2082,45 @@ static int each_loop(struct parser *p, struct hs_arena *arena, hs_parse_fn fn,
 	return ret;
 }
 
-int hs_parse_each(const char *src, size_t len, const char *filename, unsigned flags, hs_parse_fn fn,
-		  void *ctx, struct hs_error *err)
+/* The streaming parses: the whole script (starts NULL), or only the batches of commands that
+ * begin at starts[0..n_starts); each command goes to fn, or is kept by kfn, in arena. */
+static int stream(const char *src, size_t len, const char *filename, unsigned flags,
+		  const size_t *starts, size_t n_starts, hs_parse_fn fn, hs_parse_keep_fn kfn,
+		  void *ctx, struct hs_arena *arena, struct hs_error *err)
 {
 	struct parse_shared sh;
 	struct parser p;
-	struct hs_arena arena = {0};
+	volatile int ret = 0;
 
-	if (setup(&sh, &p, src, len, filename, flags, &arena, err) < 0) {
+	if (setup(&sh, &p, src, len, filename, flags, arena, err) < 0) {
 		free(sh.lines);
 		return -1;
 	}
 	if (setjmp(sh.jb)) {
-		free(sh.lines);
-		hs_arena_free(&arena);
-		return -1;
+		ret = -1;
+	} else if (!starts) {
+		ret = each_loop(&p, arena, fn, kfn, ctx, 0);
+	} else {
+		for (size_t i = 0; i < n_starts && !ret; i++) {
+			/* between batches the parser holds nothing but its position */
+			p.pos = starts[i];
+			p.have_tok = 0;
+			p.last_end = starts[i];
+			p.depth = 0;
+			p.hd_head = NULL;
+			p.hd_tail = &p.hd_head;
+			ret = each_loop(&p, arena, fn, kfn, ctx, 1);
+		}
 	}
-	int ret = each_loop(&p, &arena, fn, NULL, ctx, 0);
 	free(sh.lines);
+	return ret;
+}
+
+int hs_parse_each(const char *src, size_t len, const char *filename, unsigned flags, hs_parse_fn fn,
+		  void *ctx, struct hs_error *err)
+{
+	struct hs_arena arena = {0};
+	int ret = stream(src, len, filename, flags, NULL, 0, fn, NULL, ctx, &arena, err);
 	hs_arena_free(&arena);
 	return ret;
 }
@@ -2107,51 +2128,15 @@ int hs_parse_each(const char *src, size_t len, const char *filename, unsigned fl
 int hs_parse_each_keep(const char *src, size_t len, const char *filename, unsigned flags,
 		       hs_parse_keep_fn fn, void *ctx, struct hs_arena *arena, struct hs_error *err)
 {
-	struct parse_shared sh;
-	struct parser p;
-
-	if (setup(&sh, &p, src, len, filename, flags, arena, err) < 0) {
-		free(sh.lines);
-		return -1;
-	}
-	if (setjmp(sh.jb)) {
-		free(sh.lines);
-		return -1;
-	}
-	int ret = each_loop(&p, arena, NULL, fn, ctx, 0);
-	free(sh.lines);
-	return ret;
+	return stream(src, len, filename, flags, NULL, 0, NULL, fn, ctx, arena, err);
 }
 
 int hs_parse_batches(const char *src, size_t len, const char *filename, unsigned flags,
 		     const size_t *starts, size_t n_starts, hs_parse_keep_fn fn, void *ctx,
 		     struct hs_error *err)
 {
-	struct parse_shared sh;
-	struct parser p;
 	struct hs_arena arena = {0};
-	volatile int ret = 0;
-
-	if (setup(&sh, &p, src, len, filename, flags, &arena, err) < 0) {
-		free(sh.lines);
-		return -1;
-	}
-	if (setjmp(sh.jb)) {
-		free(sh.lines);
-		hs_arena_free(&arena);
-		return -1;
-	}
-	for (size_t i = 0; i < n_starts && !ret; i++) {
-		/* between batches the parser holds nothing but its position */
-		p.pos = starts[i];
-		p.have_tok = 0;
-		p.last_end = starts[i];
-		p.depth = 0;
-		p.hd_head = NULL;
-		p.hd_tail = &p.hd_head;
-		ret = each_loop(&p, &arena, NULL, fn, ctx, 1);
-	}
-	free(sh.lines);
+	int ret = stream(src, len, filename, flags, starts, n_starts, NULL, fn, ctx, &arena, err);
 	hs_arena_free(&arena);
 	return ret;
 }
