@@ -11,8 +11,6 @@
  * `out/$f` in two nodes of one loop body names the same file in each iteration. */
 #include "scheduler/sched-internal.h"
 
-#include "lib/util.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
