@@ -228,22 +228,6 @@ static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsig
 	return v;
 }
 
-/* hs_word_literal, inlined: called for most words, several times each. */
-static inline const char *word_lit(const struct hs_node *word, size_t *len)
-{
-	const struct hs_node_word *w = (const struct hs_node_word *)word;
-	const struct hs_node_lit *l;
-
-	if (!word || word->kind != HS_NODE_WORD || !w->parts || w->parts->next ||
-	    w->parts->kind != HS_NODE_LIT)
-		return NULL;
-	l = (const struct hs_node_lit *)w->parts;
-	if (l->base.range.start != word->range.start || l->base.range.end != word->range.end)
-		return NULL;
-	*len = l->len;
-	return l->text;
-}
-
 /* A walk in hs_ast_walk's order with one visitor, called directly (no call through a pointer
  * per node): enter returns HS_WALK_CONTINUE, HS_WALK_SKIP or HS_WALK_STOP (the walk returns 1).
  * Children for which skip(child) holds are not visited: leaves on which enter does nothing.
@@ -631,7 +615,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 	if (!w)
 		return;
 	size_t len;
-	const char *name = word_lit(w, &len);
+	const char *name = hs_word_literal(w, &len);
 	if (!name) {
 		/* $cmd may be eval, ., or a function: it may read anything. */
 		r->flags |= HS_CMD_F_READS_UNKNOWN;
@@ -673,7 +657,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 		int k = 0;
 		for (const struct hs_node *a = w->next; a; a = a->next, k++) {
 			size_t al;
-			const char *at = word_lit(a, &al);
+			const char *at = hs_word_literal(a, &al);
 			if (!at || al == 0 || at[0] == '-')
 				continue;
 			if (IS("getopts") && k == 0)
@@ -693,7 +677,7 @@ static void simple_reads(struct hs_analyzer *c, const struct hs_node_simple *s, 
 	if (IS("command")) {
 		for (const struct hs_node *a = w->next; a; a = a->next) {
 			size_t al;
-			const char *at = word_lit(a, &al);
+			const char *at = hs_word_literal(a, &al);
 			if (!at) {
 				r->flags |= HS_CMD_F_READS_SHELL; /* may be -v */
 				break;
@@ -766,7 +750,7 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 						  ? HS_NODE_AS(hs_node_simple, parent)->words
 						  : NULL;
 		size_t wl = 0;
-		const char *wn = w ? word_lit(w, &wl) : NULL;
+		const char *wn = w ? hs_word_literal(w, &wl) : NULL;
 		if (!w || !wn || in_list(&special_list, wn, wl))
 			strset_add(r->in, &r->assigns, as->name, as->name_len);
 		if (as->append)
@@ -803,7 +787,7 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 			r->flags |= HS_CMD_F_FD_ABOVE_2;
 		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
 			size_t tl;
-			const char *t = word_lit(rd->target, &tl);
+			const char *t = hs_word_literal(rd->target, &tl);
 			if (!t)
 				r->flags |= HS_CMD_F_FD_ABOVE_2;
 			else if (!(tl == 1 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '2'))))
@@ -943,11 +927,11 @@ static enum hs_cmd_kind simple_kind(struct hs_analyzer *c, const struct hs_node_
 		return HS_CMD_ASSIGN;
 	}
 	size_t len;
-	const char *nm = word_lit(w, &len);
+	const char *nm = hs_word_literal(w, &len);
 	/* "command NAME": classify by NAME (command -v / -p ... are queries). */
 	if (nm && len == 7 && memcmp(nm, "command", 7) == 0 && w->next) {
 		size_t l2;
-		const char *n2 = word_lit(w->next, &l2);
+		const char *n2 = hs_word_literal(w->next, &l2);
 		if (n2 && l2 && n2[0] != '-') {
 			nm = n2;
 			len = l2;
@@ -1392,7 +1376,7 @@ static void visit_list(struct hs_analyzer *c, const struct hs_node *andors, stru
 static int lit_is(const struct hs_node *w, const char *s)
 {
 	size_t len;
-	const char *t = w ? word_lit(w, &len) : NULL;
+	const char *t = w ? hs_word_literal(w, &len) : NULL;
 	return t && len && t[0] == s[0] && len == strlen(s) && memcmp(t, s, len) == 0;
 }
 
@@ -1470,7 +1454,7 @@ static int writes_self(struct hs_analyzer *c, const struct hs_node *words)
 {
 	for (const struct hs_node *w = words; w; w = w->next) {
 		size_t l;
-		const char *t = word_lit(w, &l);
+		const char *t = hs_word_literal(w, &l);
 		if (!t || !in_list(&self_writer_list, t, l))
 			continue;
 		int last_only = (l == 2 && memcmp(t, "cp", 2) == 0) ||
@@ -1521,7 +1505,7 @@ static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n
 			why = "a redirection uses fd 9 (the runtime's)";
 		if ((rd->op == HS_REDIR_DUP_IN || rd->op == HS_REDIR_DUP_OUT) && rd->target) {
 			size_t tl;
-			const char *t = word_lit(rd->target, &tl);
+			const char *t = hs_word_literal(rd->target, &tl);
 			if (!t)
 				why = "a redirection duplicates a computed fd";
 			else if (tl == 1 && t[0] == '9')
@@ -1553,7 +1537,7 @@ static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n
 	case HS_NODE_SIMPLE: {
 		const struct hs_node *w = HS_NODE_AS(hs_node_simple, n)->words;
 		size_t wl = 0;
-		const char *wt = w ? word_lit(w, &wl) : NULL;
+		const char *wt = w ? hs_word_literal(w, &wl) : NULL;
 #define W_IS(lit) (wt && wl == sizeof(lit) - 1 && memcmp(wt, lit, wl) == 0)
 		if (W_IS("alias") || W_IS("unalias"))
 			why = "uses aliases";
@@ -1564,7 +1548,7 @@ static const char *script_refusal(struct hs_analyzer *c, const struct hs_node *n
 				why = "set with no arguments (would list the runtime's variables)";
 			for (const struct hs_node *a = w ? w->next : NULL; a; a = a->next) {
 				size_t al;
-				const char *t = word_lit(a, &al);
+				const char *t = hs_word_literal(a, &al);
 				if (!t) {
 					/* It may expand to -x. */
 					why = "set with computed options";

@@ -285,21 +285,6 @@ int hs_node_has_bash(const struct hs_node *n)
 	return found;
 }
 
-const char *hs_word_literal(const struct hs_node *word, size_t *len)
-{
-	const struct hs_node_word *w = (const struct hs_node_word *)word;
-	const struct hs_node_lit *l;
-
-	if (!word || word->kind != HS_NODE_WORD || !w->parts || w->parts->next ||
-	    w->parts->kind != HS_NODE_LIT)
-		return NULL;
-	l = (const struct hs_node_lit *)w->parts;
-	if (l->base.range.start != word->range.start || l->base.range.end != word->range.end)
-		return NULL;
-	*len = l->len;
-	return l->text;
-}
-
 /* ---- dumps ---- */
 
 static void json_str(FILE *out, const char *s, size_t n)

@@ -375,8 +375,22 @@ int hs_node_has_bash(const struct hs_node *n);
 /* Name of a kind ("simple", "andor", ...). */
 const char *hs_node_kind_name(enum hs_node_kind kind);
 
-/* If word is a plain unquoted literal (one LIT part covering it), return its text. */
-const char *hs_word_literal(const struct hs_node *word, size_t *len);
+/* If word is a plain unquoted literal (one LIT part covering it), return its text. Inline:
+ * the analysis calls it for most words, several times each. */
+static inline const char *hs_word_literal(const struct hs_node *word, size_t *len)
+{
+	const struct hs_node_word *w = (const struct hs_node_word *)word;
+	const struct hs_node_lit *l;
+
+	if (!word || word->kind != HS_NODE_WORD || !w->parts || w->parts->next ||
+	    w->parts->kind != HS_NODE_LIT)
+		return NULL;
+	l = (const struct hs_node_lit *)w->parts;
+	if (l->base.range.start != word->range.start || l->base.range.end != word->range.end)
+		return NULL;
+	*len = l->len;
+	return l->text;
+}
 
 /* Print the tree: indented text, or JSON (kind, range, fields, children). Return 0 or -1. */
 int hs_ast_dump(const struct hs_node *n, const char *src, FILE *out);
