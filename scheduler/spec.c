@@ -508,6 +508,16 @@ static void sb_add(struct sbuf *b, const char *s)
 	b->len += n;
 }
 
+/* Append ` "${NAME+1}" "${NAME-}"`: whether NAME is set, and its value (reported on fd 9). */
+static void sb_add_var(struct sbuf *b, const char *name)
+{
+	sb_add(b, " \"${");
+	sb_add(b, name);
+	sb_add(b, "+1}\" \"${");
+	sb_add(b, name);
+	sb_add(b, "-}\"");
+}
+
 static bool exported(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
@@ -588,11 +598,7 @@ static char *build_script(const struct hs_sched_node *node, const struct hs_shst
 	for (size_t i = 0; i < node->nreads; i++) {
 		if (!valid_name(node->reads[i]))
 			continue;
-		sb_add(&b, " \"${");
-		sb_add(&b, node->reads[i]);
-		sb_add(&b, "+1}\" \"${");
-		sb_add(&b, node->reads[i]);
-		sb_add(&b, "-}\"");
+		sb_add_var(&b, node->reads[i]);
 	}
 	sb_add(&b, " >&9; ");
 	for (unsigned l = 1; l < node->line; l++)
@@ -605,11 +611,7 @@ static char *build_script(const struct hs_sched_node *node, const struct hs_shst
 			free(b.s);
 			return NULL;
 		}
-		sb_add(&b, " \"${");
-		sb_add(&b, node->writes[i]);
-		sb_add(&b, "+1}\" \"${");
-		sb_add(&b, node->writes[i]);
-		sb_add(&b, "-}\"");
+		sb_add_var(&b, node->writes[i]);
 	}
 	sb_add(&b, " >&9\n");
 	if (b.failed) {
