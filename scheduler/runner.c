@@ -232,13 +232,12 @@ static void boost_tree(pid_t pid, unsigned depth)
 	struct dirent *d;
 	struct sched_param sp = {0};
 
+	if (depth > 64)
+		return;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *dir = opendir(path);
-	if (!dir || depth > 64) {
-		if (dir)
-			closedir(dir);
+	if (!dir)
 		return;
-	}
 	while ((d = readdir(dir))) {
 		pid_t tid = (pid_t)atoi(d->d_name);
 		if (tid <= 0)
