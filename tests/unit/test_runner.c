@@ -119,8 +119,13 @@ static size_t find_procs(const char *arg0, const char *arg1, pid_t *pids, size_t
 /* Runs start at idle priority; the one the shell waits for is raised, every process of it. */
 START_TEST(boost_raises_every_process_of_the_run)
 {
+	/* A duration of our own (this test's pid in its fraction): another run of this test,
+	 * side by side, has sleeps of its own. */
+	char secs[32], script[96];
+	snprintf(secs, sizeof(secs), "7.%07d", (int)getpid());
+	snprintf(script, sizeof(script), "sleep %s & sleep %s; wait", secs, secs);
 	int out;
-	struct hs_runner *r = start("sleep 7.25 & sleep 7.25; wait", &out);
+	struct hs_runner *r = start(script, &out);
 	if (!r)
 		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
 	pid_t pids[8];
@@ -128,7 +133,7 @@ START_TEST(boost_raises_every_process_of_the_run)
 	for (int i = 0; i < 500 && n < 2; i++) {
 		bool hup;
 		ck_assert_int_eq(pump(r, 10, &hup), 0);
-		n = find_procs("sleep", "7.25", pids, 8);
+		n = find_procs("sleep", secs, pids, 8);
 	}
 	ck_assert_uint_eq(n, 2);
 	for (size_t i = 0; i < n; i++)
