@@ -330,9 +330,20 @@ static bool stamp_live(const struct hs_tracer_read *rd)
 		return false;
 	/* A directory only looked up or stat'ed (a cwd, a path component, `test -d`): its
 	 * entries and times changing is no conflict (DESIGN.md §3: listed directories only). A
-	 * command that prints a directory's mtime is the case this misses. */
-	if (S_ISDIR(sb.st_mode) && !(rd->kinds & (HS_TRACER_LIST | HS_TRACER_READ)))
-		return s->mode == sb.st_mode;
+	 * command that prints a directory's mtime is the case this misses. But a directory made
+	 * after the stamp is another one: `rm -r D; mkdir D` by the shell while the run looked
+	 * D up (the stamp is taken before the syscall runs, which then found no D). Its birth
+	 * time tells; where the file system has none, its ctime must be the stamped one. */
+	if (S_ISDIR(sb.st_mode) && !(rd->kinds & (HS_TRACER_LIST | HS_TRACER_READ))) {
+		struct statx x;
+		if (s->mode != sb.st_mode)
+			return false;
+		if (statx(AT_FDCWD, rd->path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &x) == 0 &&
+		    (x.stx_mask & STATX_BTIME))
+			return (long long)x.stx_btime.tv_sec * 1000000000LL + x.stx_btime.tv_nsec <=
+			       ts_ns(s->taken) - tick_margin_ns();
+		return s->ctime.tv_sec == sb.st_ctim.tv_sec && s->ctime.tv_nsec == sb.st_ctim.tv_nsec;
+	}
 	if (s->mode != sb.st_mode || s->mtime.tv_sec != sb.st_mtim.tv_sec ||
 	    s->mtime.tv_nsec != sb.st_mtim.tv_nsec || s->ctime.tv_sec != sb.st_ctim.tv_sec ||
 	    s->ctime.tv_nsec != sb.st_ctim.tv_nsec)

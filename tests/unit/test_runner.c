@@ -13,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Start script as a run, its stdout and stderr in *out (a memfd). NULL when runs cannot
+ * work on this host. */
 static struct hs_runner *start(const char *script, int *out)
 {
 	struct hs_error err = HS_ERROR_INIT;
@@ -25,7 +29,7 @@ static struct hs_runner *start(const char *script, int *out)
 
 	if (hs_runner_probe(&err) == 0)
 		return NULL;
-	*out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	*out = memfd_create("out", MFD_CLOEXEC);
 	ck_assert_int_ge(*out, 0);
 	struct hs_run_req req = {
 		.argv = argv, .envp = envp, .cwd = "/tmp",
@@ -150,6 +154,71 @@ START_TEST(boost_raises_every_process_of_the_run)
 }
 END_TEST
 
+/* Run r to its end (up to 30 s); its output. */
+static char *finish(struct hs_runner *r, int out)
+{
+	int rc = 0;
+	for (int i = 0; i < 3000 && rc == 0; i++) {
+		bool hup;
+		rc = pump(r, 10, &hup);
+	}
+	ck_assert_int_eq(rc, 1);
+	static char buf[256];
+	ssize_t n = pread(out, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A fresh directory under /tmp for one test. */
+static void scratch(char dir[64])
+{
+	strcpy(dir, "/tmp/hs-stack-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void rm_scratch(const char *dir)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A directory a run only looked up may gain and lose entries (a cwd), but one removed and
+ * made again is another directory: the tracer stamps before the syscall runs, so a run that
+ * looked D up while the shell ran `rm -r D; mkdir D` may have found no D at all. */
+START_TEST(a_directory_made_again_after_a_lookup_makes_the_run_stale)
+{
+	char dir[64], script[256], d[96], e[96];
+	int out;
+	scratch(dir);
+	snprintf(d, sizeof(d), "%s/d", dir);
+	snprintf(e, sizeof(e), "%s/d/e", dir);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	usleep(30 * 1000); /* made well before the stamp: the stamp is good */
+	snprintf(script, sizeof(script), "test -d %s && echo yes", d);
+	struct hs_runner *r = start(script, &out);
+	if (!r) {
+		rm_scratch(dir);
+		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
+	}
+	ck_assert_str_eq(finish(r, out), "yes\n");
+	const char *stale;
+	ck_assert_msg(hs_runner_reads_valid(r, &stale), "stale: %s", stale);
+	ck_assert_int_eq(mkdir(e, 0755), 0); /* an entry more: still the same directory */
+	ck_assert_msg(hs_runner_reads_valid(r, &stale), "stale after a new entry: %s", stale);
+	ck_assert_int_eq(rmdir(e), 0);
+	ck_assert_int_eq(rmdir(d), 0);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	ck_assert(!hs_runner_reads_valid(r, &stale));
+	ck_assert_str_eq(stale, d);
+	hs_runner_free(r);
+	hs_runner_flush();
+	close(out);
+	rm_scratch(dir);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -158,6 +227,7 @@ Suite *hs_test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, listener_leaves_the_poll_set_once_the_trace_is_final);
 	tcase_add_test(tc, boost_raises_every_process_of_the_run);
+	tcase_add_test(tc, a_directory_made_again_after_a_lookup_makes_the_run_stale);
 	suite_add_tcase(s, tc);
 	return s;
 }
