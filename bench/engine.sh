@@ -26,7 +26,8 @@
 # on N cores finishes sooner than CPU seconds / N.
 #
 # usage: bench/engine.sh [WORKLOAD...]   BENCH_QUICK=1: small inputs, a sanity run (~1 min)
-# Environment: HS (hs binary, default build/hs), BENCH_DIR (scratch, default /var/tmp/hs-bench)
+# Environment: HS (hs binary, default build/hs), BENCH_DIR (scratch, default /var/tmp/hs-bench),
+# HS_OPTS (options for hs, e.g. "--no-stack" or "--window 8")
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.."
@@ -176,7 +177,8 @@ for name in "${workloads[@]}"; do
 	hs_log=()
 	[ "$have_log" = 1 ] && hs_log=(--log "$B/hs.log")
 	rm -f "$B/hs.log"
-	run "$name" hs "$HS" "${hs_log[@]}" ../script.sh
+	# shellcheck disable=SC2086
+	run "$name" hs "$HS" ${HS_OPTS:-} "${hs_log[@]}" ../script.sh
 	ok=same
 	same_result dash hs || { ok=DIFFERENT; failed=1; }
 	reruns=n/a

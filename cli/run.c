@@ -37,6 +37,8 @@ static void usage_run(FILE *out)
 	      "  --shell PATH      the real shell (default: dash; bash for bash scripts)\n"
 	      "  --window N        speculative runs kept ahead of the shell (0: none, the\n"
 	      "                    script runs in the real shell with no overhead)\n"
+	      "  --no-stack        start a run only on committed files, never on the changes\n"
+	      "                    of a finished run it depends on\n"
 	      "  --stats           print nodes, speculated, committed, re-runs and times on\n"
 	      "                    stderr at the end\n"
 	      "  --log FILE        one JSON line per scheduler event\n"
@@ -51,6 +53,7 @@ struct run_opts {
 	const char *shell;
 	bool shell_given;
 	long window;
+	bool no_stack;
 	bool stats;
 	const char *log_path;
 	const char *timeline_path;
@@ -488,6 +491,9 @@ int cmd_run(int argc, char **argv)
 		} else if (strcmp(a, "--stats") == 0) {
 			o.stats = true;
 			i++;
+		} else if (strcmp(a, "--no-stack") == 0) {
+			o.no_stack = true;
+			i++;
 		} else if (IS("--shell") || IS("--window") || IS("--log") || IS("--timeline")) {
 			if (!val)
 				hs_die(2, "%.*s needs a value", (int)nlen, a);
@@ -587,6 +593,7 @@ int cmd_run(int argc, char **argv)
 				   : script_path,
 		.opts = c.opts,
 		.window = (unsigned)o.window,
+		.no_stack = o.no_stack,
 		.stats = o.stats ? stderr : NULL,
 		.log_path = o.log_path,
 		.timeline_path = o.timeline_path,

@@ -28,6 +28,19 @@
 
 /* After this many setup failures in a row, stop trying: the host cannot run them. */
 #define MAX_SETUP_FAILURES 3
+/* A run is a base for stacked runs only if its changes are this small: they are listed and
+ * stamped, and copied at its commit while a stacked run still uses them. */
+#define MAX_BASE_ENTRIES 4096
+#define MAX_BASE_BYTES (64LL << 20)
+
+/* What a run stacked on this one needs of it: the live path of every entry of its upper
+ * dirs (sorted), each one's live stamp when the first stacked run was started (pre), and
+ * after its commit (post). */
+struct base_cover {
+	char **paths;
+	struct hs_tracer_stamp *pre, *post;
+	size_t n;
+};
 
 struct hs_runner {
 	struct hs_runner *next; /* in the graveyard */
@@ -38,6 +51,14 @@ struct hs_runner {
 	int stdin_fd;   /* read end of the run's stdin pipe: its byte gone = stdin was read */
 	int status;
 	bool sb_done, tr_done;
+	bool committed, given_up;
+	/* Stacking: the run this one is stacked on; for a base, the runs stacked on it that
+	 * are not buried yet (it stays until they are) and those of them still running, its
+	 * cover (NULL until asked), and whether it cannot be a base. */
+	struct hs_runner *base;
+	unsigned users, live_users;
+	struct base_cover *cover;
+	bool unstackable;
 	char missing[4096];
 };
 
@@ -64,7 +85,7 @@ static long long tick_margin_ns(void)
 
 static unsigned setup_failures;
 
-static void sweep(bool block);
+static bool sweep(bool block);
 
 /* A small /proc or /sys file as a string, or NULL. */
 static char *read_small(const char *path)
@@ -163,6 +184,11 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	r->t = hs_tracer_new(&to, err);
 	if (!r->t)
 		goto fail;
+	const char *lower = req->base ? hs_sandbox_dir(req->base->sb) : NULL;
+	if (lower) {
+		so.lowers = &lower;
+		so.n_lowers = 1;
+	}
 	r->sb = hs_sandbox_new(&so, err);
 	if (!r->sb)
 		goto fail;
@@ -182,6 +208,11 @@ struct hs_runner *hs_runner_start(const struct hs_run_req *req, struct hs_error 
 	}
 	r->stdin_fd = in[0];
 	in[0] = -1;
+	if (req->base) {
+		r->base = req->base;
+		r->base->users++;
+		r->base->live_users++;
+	}
 	if (hs_tracer_attach(r->t, 0, err) < 0)
 		goto fail;
 	setup_failures = 0;
@@ -203,6 +234,14 @@ void hs_runner_fds(const struct hs_runner *r, int fds[2])
 	fds[1] = r->sb_done ? -1 : r->waitfd;
 }
 
+/* The run's processes are gone: its base's changes are no longer in use by it. */
+static void set_sb_done(struct hs_runner *r)
+{
+	r->sb_done = true;
+	if (r->base && r->base->live_users > 0)
+		r->base->live_users--;
+}
+
 int hs_runner_handle(struct hs_runner *r, struct hs_error *err)
 {
 	if (!r->tr_done) {
@@ -216,7 +255,7 @@ int hs_runner_handle(struct hs_runner *r, struct hs_error *err)
 		if (poll(&p, 1, 0) > 0) {
 			r->status = hs_sandbox_wait(r->pid, r->waitfd, err);
 			r->waitfd = -1;
-			r->sb_done = true;
+			set_sb_done(r);
 			if (r->status < 0)
 				return -1;
 		}
@@ -360,6 +399,183 @@ static bool stamp_live(const struct hs_tracer_read *rd)
 	return true;
 }
 
+/* ---- stacking ---- */
+
+/* The live stamp of path now (absent when it does not exist). Returns -1 when it cannot be
+ * taken (no permission). */
+static int stamp_now(const char *path, struct hs_tracer_stamp *s)
+{
+	struct stat sb;
+
+	memset(s, 0, sizeof(*s));
+	if (lstat(path, &sb) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return -1;
+		s->absent = true;
+	} else {
+		s->dev = sb.st_dev;
+		s->ino = sb.st_ino;
+		s->mode = sb.st_mode;
+		s->size = sb.st_size;
+		s->mtime = sb.st_mtim;
+		s->ctime = sb.st_ctim;
+	}
+	clock_gettime(CLOCK_REALTIME, &s->taken);
+	return 0;
+}
+
+static void cover_free(struct base_cover *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->paths[i]);
+	free(c->paths);
+	free(c->pre);
+	free(c->post);
+	free(c);
+}
+
+struct cover_walk {
+	char **paths;
+	size_t n, cap;
+	long long bytes;
+};
+
+static int cover_add(struct cover_walk *w, const char *path)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		char **p = reallocarray(w->paths, cap, sizeof(*p));
+		if (!p)
+			return -1;
+		w->paths = p;
+		w->cap = cap;
+	}
+	if (!(w->paths[w->n] = strdup(path)))
+		return -1;
+	w->n++;
+	return 0;
+}
+
+/* Every entry under the upper dir `dir` (fd), as live paths under `live`. Returns -1 when
+ * the changes are too many or too large to keep, or cannot be read. */
+static int cover_walk(struct cover_walk *w, int dir, const char *live, unsigned depth)
+{
+	DIR *d = fdopendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		close(dir);
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat sb;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    snprintf(path, sizeof(path), "%s%s%s", live, strcmp(live, "/") ? "/" : "",
+			     e->d_name) >= (int)sizeof(path) ||
+		    cover_add(w, path) < 0 || w->n > MAX_BASE_ENTRIES ||
+		    (w->bytes += S_ISREG(sb.st_mode) ? sb.st_size : 0) > MAX_BASE_BYTES ||
+		    depth > 256) {
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+								  O_CLOEXEC);
+			rc = sub < 0 ? -1 : cover_walk(w, sub, path, depth + 1);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The cover of r's changes: every entry of its uppers (and the mount points they apply to),
+ * each stamped live now. */
+static struct base_cover *cover_build(struct hs_runner *r)
+{
+	const struct hs_commit_layer *layers;
+	size_t nl = hs_sandbox_layers(r->sb, &layers);
+	struct cover_walk w = {0};
+	struct base_cover *c = NULL;
+
+	for (size_t i = 0; i < nl; i++) {
+		int fd = open(layers[i].upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || cover_add(&w, layers[i].target) < 0 ||
+		    cover_walk(&w, fd, layers[i].target, 0) < 0)
+			goto fail;
+	}
+	qsort(w.paths, w.n, sizeof(*w.paths), cmp_str);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto fail;
+	c->paths = w.paths;
+	c->n = w.n;
+	w.paths = NULL;
+	c->pre = calloc(c->n ? c->n : 1, sizeof(*c->pre));
+	if (!c->pre)
+		goto fail;
+	for (size_t i = 0; i < c->n; i++)
+		if (stamp_now(c->paths[i], &c->pre[i]) < 0)
+			goto fail;
+	return c;
+fail:
+	for (size_t i = 0; i < w.n && w.paths; i++)
+		free(w.paths[i]);
+	free(w.paths);
+	cover_free(c);
+	return NULL;
+}
+
+/* Index of path in the cover of r's base, or -1. */
+static long cover_find(const struct hs_runner *r, const char *path)
+{
+	const struct base_cover *c = r->base ? r->base->cover : NULL;
+	if (!c)
+		return -1;
+	char **hit = bsearch(&path, c->paths, c->n, sizeof(*c->paths), cmp_str);
+	return hit ? hit - c->paths : -1;
+}
+
+bool hs_runner_stackable(struct hs_runner *r)
+{
+	const char *why;
+
+	if (r->unstackable || !r->sb || !r->sb_done || !r->tr_done || r->base || r->committed ||
+	    r->given_up)
+		return false;
+	if (!r->cover && (!hs_runner_clean(r, &why) || !(r->cover = cover_build(r)))) {
+		r->unstackable = true;
+		return false;
+	}
+	return true;
+}
+
+struct hs_runner *hs_runner_base(const struct hs_runner *r)
+{
+	return r->base;
+}
+
+bool hs_runner_base_lost(const struct hs_runner *r)
+{
+	return r->base && r->base->given_up && !r->base->committed;
+}
+
+bool hs_runner_base_committed(const struct hs_runner *r)
+{
+	return !r->base || r->base->committed;
+}
+
 static int cmp_write(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct hs_tracer_write *)elem)->path);
@@ -375,9 +591,11 @@ static bool created_by_run(const struct hs_tracer_write *wr, size_t nw, const ch
 /* Every directory the run wrote into, and did not create itself, must still be a directory:
  * the tracer does not record the lookups of a path's parents, and an earlier node may have
  * removed one (`rm -r d` before `cmd > d/f`). Returns the first missing one in buf. */
-static bool parents_live(const struct hs_tracer_write *wr, size_t nw, char *buf, size_t len)
+static bool parents_live(const struct hs_runner *r, const struct hs_tracer_write *wr,
+			 size_t nw, char *buf, size_t len)
 {
 	struct stat sb;
+	bool base_pending = r->base && !r->base->committed;
 
 	for (size_t i = 0; i < nw; i++) {
 		if (virtual_path(wr[i].path) || strlen(wr[i].path) >= len)
@@ -387,6 +605,10 @@ static bool parents_live(const struct hs_tracer_write *wr, size_t nw, char *buf,
 			*slash = '\0';
 			if (created_by_run(wr, nw, buf))
 				continue;
+			/* A directory of the base's changes: its commit makes it what the run saw
+			 * (the base's cover stamps check the rest). */
+			if (base_pending && cover_find(r, buf) >= 0)
+				break;
 			if (lstat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode))
 				return false;
 			break; /* it exists: so do its parents */
@@ -403,7 +625,7 @@ bool hs_runner_reads_valid(struct hs_runner *r, const char **path)
 	size_t nw = hs_tracer_writes(r->t, &wr);
 
 	*path = NULL;
-	if (!parents_live(wr, nw, r->missing, sizeof(r->missing))) {
+	if (!parents_live(r, wr, nw, r->missing, sizeof(r->missing))) {
 		*path = r->missing;
 		return false;
 	}
@@ -411,7 +633,21 @@ bool hs_runner_reads_valid(struct hs_runner *r, const char **path)
 		/* The run's own writes are in its sandbox; what it read first is what matters. */
 		if ((rd[i].kinds & HS_TRACER_AFTER_WRITE) || virtual_path(rd[i].path))
 			continue;
-		if (!stamp_live(&rd[i])) {
+		/* Stacked, it saw there what its base made of the live object: that object must
+		 * not have changed since the base's stamp (taken before the run started), and
+		 * after the base's commit, since the commit. */
+		long k = cover_find(r, rd[i].path);
+		struct hs_tracer_read alt;
+		if (k >= 0) {
+			const struct base_cover *c = r->base->cover;
+			if (r->base->committed && !c->post) {
+				*path = rd[i].path;
+				return false;
+			}
+			alt = rd[i];
+			alt.stamp = r->base->committed ? c->post[k] : c->pre[k];
+		}
+		if (!stamp_live(k >= 0 ? &alt : &rd[i])) {
 			*path = rd[i].path;
 			return false;
 		}
@@ -493,13 +729,53 @@ bool hs_runner_conflicts(struct hs_runner *r, struct hs_runner *w, const char **
 	return false;
 }
 
+/* Stamp the cover of a committed base, and wait until a later change of any of its paths
+ * would show in their stamps: two ticks past the newest change time. */
+static int stamp_committed(struct base_cover *c)
+{
+	long long newest = 0;
+
+	c->post = calloc(c->n ? c->n : 1, sizeof(*c->post));
+	if (!c->post)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		if (stamp_now(c->paths[i], &c->post[i]) < 0)
+			memset(&c->post[i], 0, sizeof(c->post[i])); /* matches nothing: stale */
+		if (ts_ns(c->post[i].ctime) > newest)
+			newest = ts_ns(c->post[i].ctime);
+	}
+	long long ready = newest + tick_margin_ns();
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ts_ns(now) < ready) {
+		long long d = ready - ts_ns(now);
+		struct timespec t = {d / 1000000000LL, d % 1000000000LL};
+		while (nanosleep(&t, &t) < 0 && errno == EINTR)
+			;
+	}
+	struct timespec taken = {ready / 1000000000LL, ready % 1000000000LL};
+	for (size_t i = 0; i < c->n; i++)
+		if (ts_ns(c->post[i].taken) < ready)
+			c->post[i].taken = taken;
+	return 0;
+}
+
 int hs_runner_commit(struct hs_runner *r, struct hs_error *err)
 {
 	const struct hs_commit_layer *layers;
 	size_t n = hs_sandbox_layers(r->sb, &layers);
+	/* Runs stacked on this one still read its uppers: copy, leave them as they are. */
+	bool keep = r->live_users > 0;
 
-	if (hs_commit_apply(layers, n, NULL, HS_COMMIT_NOSYNC, err) < 0)
+	if (hs_commit_apply(layers, n, NULL, HS_COMMIT_NOSYNC | (keep ? HS_COMMIT_COPY : 0),
+			    err) < 0)
 		return -1;
+	r->committed = true;
+	/* Without these stamps (out of memory), a stacked run's read there counts as stale. */
+	if (r->users > 0 && r->cover)
+		stamp_committed(r->cover);
+	if (keep)
+		return 0; /* removed once the last stacked run is buried */
 	struct hs_error e2 = HS_ERROR_INIT;
 	if (hs_sandbox_destroy(r->sb, &e2) < 0)
 		hs_warn("removing a committed sandbox: %s", e2.msg);
@@ -516,6 +792,9 @@ static void bury(struct hs_runner *r)
 {
 	struct hs_error err = HS_ERROR_INIT;
 
+	if (r->base)
+		r->base->users--;
+	cover_free(r->cover);
 	hs_tracer_free(r->t);
 	if (r->stdin_fd >= 0)
 		close(r->stdin_fd);
@@ -524,10 +803,17 @@ static void bury(struct hs_runner *r)
 	free(r);
 }
 
-/* Finish the runs in the graveyard whose processes are gone (all of them with block). */
-static void sweep(bool block)
+/* Finish the runs in the graveyard whose processes are gone (all of them with block). A
+ * base stays until the runs stacked on it are buried. */
+static bool sweep(bool block)
 {
+	bool buried = false;
+
 	for (struct hs_runner **pp = &graveyard, *r; (r = *pp);) {
+		if (r->users > 0) {
+			pp = &r->next;
+			continue;
+		}
 		if (r->pid > 0 && !r->sb_done) {
 			struct pollfd p = {r->waitfd, POLLIN, 0};
 			struct hs_error err = HS_ERROR_INIT;
@@ -536,17 +822,20 @@ static void sweep(bool block)
 				continue;
 			}
 			hs_sandbox_wait(r->pid, r->waitfd, &err);
-			r->sb_done = true;
+			set_sb_done(r);
 		}
 		*pp = r->next;
 		bury(r);
+		buried = true;
 	}
+	return buried;
 }
 
 void hs_runner_free(struct hs_runner *r)
 {
 	if (!r)
 		return;
+	r->given_up = true;
 	if (r->pid > 0 && !r->sb_done)
 		kill(r->pid, SIGKILL);
 	r->next = graveyard;
@@ -555,5 +844,7 @@ void hs_runner_free(struct hs_runner *r)
 
 void hs_runner_flush(void)
 {
-	sweep(true);
+	/* Stacked runs first, then their bases. */
+	while (sweep(true))
+		;
 }

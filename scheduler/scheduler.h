@@ -10,6 +10,7 @@
 
 #include "lib/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -57,6 +58,7 @@ struct hs_sched_config {
 	const struct hs_sched_loop *loops;
 	size_t nloops;
 	unsigned window;              /* speculative runs at most; 0: answer "run" to all */
+	bool no_stack;                /* never start a run on a finished run's changes */
 	FILE *stats;                  /* --stats: summary written here at the end, or NULL */
 	const char *log_path;         /* --log FILE: JSON lines, or NULL */
 	const char *timeline_path;    /* --timeline FILE: Chrome trace-event JSON, or NULL */

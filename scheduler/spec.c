@@ -82,6 +82,7 @@ struct job {
 	uint64_t tag;
 	int watched[2]; /* the runner's fds in the loop's epoll set, -1 when not */
 	bool seen; /* still in the latest predicted sequence */
+	struct job *base; /* to stack it on, from hs_spec_schedule to job_start */
 };
 
 struct spec_state {
@@ -118,6 +119,7 @@ struct spec_state {
 	 * (years.sh: the analyses of a year read what its tar extracts). */
 	unsigned *dep_on;
 	unsigned *pending; /* scratch for hs_spec_schedule: the nodes not yet taken effect */
+	struct job **pending_job; /* and their jobs (NULL: none) */
 	uint64_t next_tag;
 	unsigned long lanes; /* bitmap of busy timeline lanes */
 	/* The node the shell waits on while its job still runs. */
@@ -661,6 +663,9 @@ static int job_start(struct sched *s, struct job *j)
 	char *script = NULL;
 	char iter[64];
 	int rc = -1;
+	/* Only for the start: the base's job may go before this one (its runner stays). */
+	struct job *base = j->base;
+	j->base = NULL;
 
 	pos_iter(&j->pos, iter, sizeof(iter));
 	if (!envp)
@@ -694,6 +699,7 @@ static int job_start(struct sched *s, struct job *j)
 		.out_fd = j->out_fd,
 		.err_fd = j->err_fd,
 		.state_fd = j->state_fd,
+		.base = base ? base->r : NULL,
 	};
 	j->start_us = hs_report_now_us();
 	j->r = hs_runner_start(&req, &err);
@@ -708,8 +714,13 @@ static int job_start(struct sched *s, struct job *j)
 	j->lane = lane_take(sp);
 	sp->running++;
 	s->report.speculated++;
-	hs_report_log(&s->report, "start", j->pos.node, iter, "\"key\":\"%s\",\"lane\":%u", j->key,
-		      j->lane);
+	if (base)
+		hs_report_log(&s->report, "start", j->pos.node, iter,
+			      "\"key\":\"%s\",\"lane\":%u,\"stacked_on\":\"%s\"", j->key, j->lane,
+			      base->key);
+	else
+		hs_report_log(&s->report, "start", j->pos.node, iter, "\"key\":\"%s\",\"lane\":%u",
+			      j->key, j->lane);
 	rc = 0;
 out:
 	if (rc < 0) {
@@ -938,6 +949,8 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	pos_iter(&j->pos, iter, sizeof(iter));
 	if (j->state == JOB_BROKEN) {
 		why = j->broken_why ? j->broken_why : "setup failed";
+	} else if (!hs_runner_base_committed(j->r)) {
+		why = "the run it was stacked on was not committed";
 	} else if (!hs_runner_clean(j->r, &why)) {
 		/* why: the flag */
 	} else if (!j->has_post) {
@@ -964,6 +977,17 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 			why = "output is a terminal";
 		else if (shared != shell_out_shared(sp->shell_pid))
 			why = "output fds changed";
+	}
+	/* The runs stacked on this one saw its changes over the live files as they were: those
+	 * must be unchanged up to this commit (hs_runner_reads_valid checks them against the
+	 * stamps taken before those runs started). */
+	char before[200];
+	snprintf(before, sizeof(before), "before the commit of %s", j->key);
+	for (struct job *k = sp->jobs, *nx; !why && k; k = nx) {
+		const char *path;
+		nx = k->next;
+		if (k->r && hs_runner_base(k->r) == j->r && !hs_runner_reads_valid(k->r, &path))
+			drop_stale(s, k, path, before, j->node->id);
 	}
 	if (!why && hs_runner_commit(j->r, &err) < 0) {
 		hs_warn("commit of node %s failed: %s", j->key, err.msg);
@@ -1021,8 +1045,9 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 	for (struct job *k = sp->jobs, *nx; k; k = nx) {
 		const char *path;
 		nx = k->next;
+		/* A run stacked on this one read its changes, not what was there before. */
 		if (k != j && k->r && k->state != JOB_BROKEN && k != sp->awaited &&
-		    hs_runner_conflicts(k->r, j->r, &path)) {
+		    hs_runner_base(k->r) != j->r && hs_runner_conflicts(k->r, j->r, &path)) {
 			drop_stale(s, k, path, after, j->node->id);
 			dropped = true;
 		}
@@ -1067,8 +1092,10 @@ void hs_spec_schedule(struct sched *s)
 	 * before it (pending). */
 	bool settled = !sp->shell_running && !sp->awaited;
 	size_t npending = 0;
-	if (!settled && cn)
+	if (!settled && cn) {
+		sp->pending_job[npending] = sp->awaited;
 		sp->pending[npending++] = cn->id;
+	}
 	for (unsigned step = 0; ok && step < horizon; step++) {
 		const char *var, *val;
 		struct pos q;
@@ -1087,18 +1114,29 @@ void hs_spec_schedule(struct sched *s)
 		bool quick = sp->shell_us[node->id] > 0 && sp->shell_us[node->id] < MIN_SPEC_US;
 		unsigned dep = sp->dep_on[node->id];
 		bool wait_deps = false;
-		if (dep == HS_DEP_ANY)
+		struct job *base = NULL;
+		if (dep == HS_DEP_ANY) {
 			wait_deps = !settled;
-		else if (dep)
-			for (size_t k = 0; k < npending && !wait_deps; k++)
-				wait_deps = sp->pending[k] == dep;
+		} else if (dep) {
+			size_t writers = 0;
+			for (size_t k = 0; k < npending; k++)
+				if (sp->pending[k] == dep && writers++ == 0)
+					base = sp->pending_job[k];
+			wait_deps = writers > 0;
+			/* One run of the node it depends on, finished: run on top of its changes
+			 * (docs/engine.md, "Stacking"). */
+			if (writers != 1 || cfg->no_stack || !base || base->state != JOB_DONE ||
+			    !base->has_post || !hs_runner_stackable(base->r))
+				base = NULL;
+		}
 		if (j || !wait_deps)
 			settled = false;
+		sp->pending_job[npending] = j;
 		sp->pending[npending++] = node->id;
 		/* The shell's node is done and the shell on its way to this one: it runs it
 		 * sooner than a run could be set up (a run started now would be dropped). */
 		bool imminent = step == 0 && !sp->shell_running && !sp->awaited;
-		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick && !wait_deps &&
+		if (!j && !(node->flags & HS_SCHED_NODE_NOSPEC) && !quick && (!wait_deps || base) &&
 		    !imminent && sp->running < sp->eff_window) {
 			j = calloc(1, sizeof(*j));
 			if (!j)
@@ -1113,9 +1151,11 @@ void hs_spec_schedule(struct sched *s)
 				free(j);
 				break;
 			}
+			j->base = base;
 			j->next = sp->jobs;
 			sp->jobs = j;
 			job_start(s, j);
+			sp->pending_job[npending - 1] = j;
 		}
 		if (j)
 			j->seen = true;
@@ -1131,6 +1171,8 @@ void hs_spec_schedule(struct sched *s)
 		nx = j->next;
 		if (!j->seen)
 			job_free(s, j, false, "not on the predicted path");
+		else if (j->r && hs_runner_base_lost(j->r))
+			job_free(s, j, false, "the run it was stacked on was discarded");
 	}
 }
 
@@ -1237,7 +1279,9 @@ static void on_node(struct sched *s, struct hs_msg *m)
 		/* Doomed already (stale reads so far, or another state than predicted, where the
 		 * run has no prelude whose results are still to come): the shell runs it now. */
 		const char *why = NULL, *stale;
-		if (!hs_runner_reads_valid(j->r, &stale)) {
+		if (!hs_runner_base_committed(j->r)) {
+			why = "the run it was stacked on was not committed";
+		} else if (!hs_runner_reads_valid(j->r, &stale)) {
 			why = "stale read";
 			note_dep(sp, j->node->id, HS_DEP_ANY);
 		} else if (!j->node->prelude && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
@@ -1403,7 +1447,9 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->shell_us = calloc(sp->nby_id, sizeof(double));
 	sp->dep_on = calloc(sp->nby_id, sizeof(unsigned));
 	sp->pending = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(unsigned));
-	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->dep_on || !sp->pending)
+	sp->pending_job = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(struct job *));
+	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->dep_on || !sp->pending ||
+	    !sp->pending_job)
 		return hs_error_set(err, ENOMEM, "node table");
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		sp->by_id[cfg->nodes[i].id] = &cfg->nodes[i];
@@ -1470,6 +1516,7 @@ void hs_spec_cleanup(struct sched *s)
 	free(sp->shell_us);
 	free(sp->dep_on);
 	free(sp->pending);
+	free(sp->pending_job);
 	free(sp);
 	s->spec = NULL;
 }

@@ -4,7 +4,8 @@
 # The world: files a b c d e (lines of fruit words), directories D and E (D holds x and y).
 # Statements: cat, sort, grep, tr, head, wc, cp, mv, rm, mkdir, ls, echo/printf with > and >>,
 # for loops (over globs and words), while-read loops, if/else, variables and $(cmd), cd in
-# subshells, slow commands finishing out of order, occasionally set -e or an exit.
+# subshells, slow commands finishing out of order, slow writers read by later commands
+# (stacking), occasionally set -e or an exit. GEN_STACK=1: many more of those writers.
 # The script carries its own "# setup:" lines (for tests/difftest) and a "# seed:" line.
 set -u
 seed=${1:?usage: gen-script.sh SEED [STATEMENTS]}
@@ -79,7 +80,11 @@ simple() {
 # stmt DEPTH: one statement into S (compound forms only at depth 0/1).
 stmt() {
 	local depth=$1 body1 body2 c
-	rnd 32
+	rnd 34
+	# GEN_STACK=1: half of the statements at the top are the stacking ones (32, 33).
+	if [ "${GEN_STACK:-0}" = 1 ] && [ "$depth" -eq 0 ] && [ $((R % 2)) = 0 ]; then
+		R=$((32 + R / 2 % 2))
+	fi
 	if [ "$depth" -ge 2 ] || [ "$R" -lt 11 ]; then
 		simple
 		return
@@ -187,6 +192,29 @@ EOT"
 	31)
 		file
 		S="! grep -q plum $F 2>/dev/null && echo no-plum-$F || echo plum-or-missing"
+		;;
+	32)
+		# A slow writer, then what the shell does itself, then a reader of what it wrote
+		# (by name: a dependency from the text): readers run on the writer's finished,
+		# uncommitted run (stacking), and must see the shell's change in between.
+		file; local src=$F
+		file; local out=$F
+		word
+		rnd 4; local nap=$((R * 3))
+		pick "cat $src" "sort $src" "echo $W" "cat $src 2>/dev/null | wc -l"
+		local make="sh -c 'sleep 0.$((nap / 10))$((nap % 10)); $PICK 2>/dev/null' > p.\$i"
+		pick "" "echo $W > p.\$i" "echo $W >> p.\$i" "rm -f p.\$i" ": > p.\$i" \
+			"echo $W >> $src" "mkdir -p D" "mv p.\$i q.\$i 2>/dev/null"
+		local between=$PICK
+		pick "cat p.\$i" "sort p.\$i > $out" "sh -c 'sleep 0.1; cat \"\$0\"' p.\$i" \
+			"wc -l < p.\$i" "cat p.\$i q.\$i 2>&1 >> $out" "ls"
+		S="for i in 1 2 3; do $make; ${between:+$between; }$PICK; done"
+		;;
+	33)
+		# The same with a directory replaced, and readers that learn the dependency.
+		word
+		pick "ls D" "cat D/* 2>&1" "find D | sort" "ls -R D E"
+		S="for i in 1 2 3; do sh -c 'sleep 0.1; rm -rf D; mkdir -p D; echo $W > D/n\$0' \$i; $PICK; done"
 		;;
 	esac
 }

@@ -83,6 +83,14 @@ for line in open(sys.argv[1]):
     json.loads(line)
 ' log.json
 
+# --no-stack: no run starts on a finished run's uncommitted files (the scenario
+# tests/scenarios/stacked.sh pins that the default does), same output.
+printf '%s\n' 'for i in 1 2 3 4; do' '	sh -c "sleep 0.1; echo \$0" $i > f$i' \
+	'	sh -c "sleep 0.2; cat \$0" f$i' 'done' >s_stack.sh
+"$HS" --no-stack --log ns.log s_stack.sh >ns.out 2>&1; rc=$?
+t_eq "--no-stack: same output" "$(printf '1\n2\n3\n4'):0" "$(cat ns.out):$rc"
+t_eq "--no-stack: no stacked run in the log" 0 "$(grep -c '"stacked_on"' ns.log)"
+
 # Speculation off (here: a script the rewriter refuses) means `dash FILE`, never `dash -c
 # TEXT`, reports or not: set -v prints the lines as dash reads them, a line the script appends
 # to its own file runs, and the script sees no trace of hs.

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Start script as a run, its stdout and stderr in *out (a memfd). NULL when runs cannot
- * work on this host. */
-static struct hs_runner *start(const char *script, int *out)
+/* Start script as a run (stacked on base unless NULL), its stdout and stderr in *out (a
+ * memfd). NULL when runs cannot work on this host. */
+static struct hs_runner *start_on(const char *script, struct hs_runner *base, int *out)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)script, (char *)"sh", NULL};
@@ -33,11 +33,16 @@ static struct hs_runner *start(const char *script, int *out)
 	ck_assert_int_ge(*out, 0);
 	struct hs_run_req req = {
 		.argv = argv, .envp = envp, .cwd = "/tmp",
-		.out_fd = *out, .err_fd = *out, .state_fd = *out,
+		.out_fd = *out, .err_fd = *out, .state_fd = *out, .base = base,
 	};
 	struct hs_runner *r = hs_runner_start(&req, &err);
 	ck_assert_msg(r != NULL, "hs_runner_start: %s", err.msg);
 	return r;
+}
+
+static struct hs_runner *start(const char *script, int *out)
+{
+	return start_on(script, NULL, out);
 }
 
 /* Poll the run's fds once (up to ms) and handle what came. Returns hs_runner_handle's value;
@@ -170,6 +175,24 @@ static char *finish(struct hs_runner *r, int out)
 	return buf;
 }
 
+static void commit(struct hs_runner *r)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	ck_assert_msg(hs_runner_commit(r, &err) == 0, "commit: %s", err.msg);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* A fresh directory under /tmp for one test. */
 static void scratch(char dir[64])
 {
@@ -219,6 +242,122 @@ START_TEST(a_directory_made_again_after_a_lookup_makes_the_run_stale)
 }
 END_TEST
 
+/* A run stacked on a finished one sees its files; the base commits while the stacked run
+ * still reads them (they stay: commit by copy), and the stacked run is valid after that
+ * commit although the files it read now have other inodes and times. */
+START_TEST(stacked_run_reads_its_base_and_stays_valid_across_its_commit)
+{
+	char dir[64], script[512];
+	int wout, nout;
+	scratch(dir);
+	snprintf(script, sizeof(script), "mkdir %s/d && echo one > %s/d/f", dir, dir);
+	struct hs_runner *w = start(script, &wout);
+	if (!w) {
+		rm_scratch(dir);
+		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
+	}
+	finish(w, wout);
+	ck_assert(hs_runner_stackable(w));
+	snprintf(script, sizeof(script), "cat %s/d/f; sleep 2; cat %s/d/f > %s/g", dir, dir, dir);
+	struct hs_runner *n = start_on(script, w, &nout);
+	ck_assert_ptr_eq(hs_runner_base(n), w);
+	ck_assert(!hs_runner_stackable(n)); /* one level only */
+	const char *stale;
+	bool hup;
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(pump(n, 10, &hup), 0);
+	ck_assert_msg(hs_runner_reads_valid(n, &stale), "stale before the commit: %s", stale);
+	commit(w);
+	ck_assert_str_eq(slurp(strcat(strcpy(script, dir), "/d/f")), "one\n");
+	/* Still running: it reads the base's files again after the commit. */
+	ck_assert_int_eq(pump(n, 0, &hup), 0);
+	ck_assert_str_eq(finish(n, nout), "one\n");
+	ck_assert(hs_runner_clean(n, &stale));
+	ck_assert_msg(hs_runner_reads_valid(n, &stale), "stale after the commit: %s", stale);
+	commit(n);
+	ck_assert_str_eq(slurp(strcat(strcpy(script, dir), "/g")), "one\n");
+	hs_runner_free(w);
+	hs_runner_free(n);
+	hs_runner_flush();
+	close(wout);
+	close(nout);
+	rm_scratch(dir);
+}
+END_TEST
+
+/* The shell is let go right after a commit: a change it makes at once, in the same tick of
+ * the file clock and to the same size, must still make the stacked run stale. */
+START_TEST(a_change_right_after_the_base_commit_makes_the_stacked_run_stale)
+{
+	char dir[64], script[512], path[128];
+	int wout, nout;
+	scratch(dir);
+	snprintf(script, sizeof(script), "echo one > %s/f", dir);
+	struct hs_runner *w = start(script, &wout);
+	if (!w) {
+		rm_scratch(dir);
+		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
+	}
+	finish(w, wout);
+	ck_assert(hs_runner_stackable(w));
+	snprintf(script, sizeof(script), "cat %s/f", dir);
+	struct hs_runner *n = start_on(script, w, &nout);
+	ck_assert_str_eq(finish(n, nout), "one\n");
+	commit(w);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("two\n", f);
+	fclose(f);
+	const char *stale;
+	ck_assert(!hs_runner_reads_valid(n, &stale));
+	ck_assert_str_eq(stale, path);
+	hs_runner_free(w);
+	hs_runner_free(n);
+	hs_runner_flush();
+	close(wout);
+	close(nout);
+	rm_scratch(dir);
+}
+END_TEST
+
+/* A stacked run lists a directory where its base created an entry: the listing merged the
+ * base's entries with the live ones, so a live entry added before the base's commit, which
+ * the listing did not see, makes it stale. And a base given up leaves it worthless. */
+START_TEST(a_live_change_under_the_base_before_its_commit_makes_the_stacked_run_stale)
+{
+	char dir[64], script[512], path[128];
+	int wout, nout;
+	scratch(dir);
+	usleep(30 * 1000); /* the directory's times well before any stamp of it */
+	snprintf(script, sizeof(script), "echo one > %s/f", dir);
+	struct hs_runner *w = start(script, &wout);
+	if (!w) {
+		rm_scratch(dir);
+		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
+	}
+	finish(w, wout);
+	ck_assert(hs_runner_stackable(w));
+	snprintf(script, sizeof(script), "ls %s", dir);
+	struct hs_runner *n = start_on(script, w, &nout);
+	ck_assert_str_eq(finish(n, nout), "f\n");
+	const char *stale;
+	ck_assert_msg(hs_runner_reads_valid(n, &stale), "stale: %s", stale);
+	snprintf(path, sizeof(path), "%s/other", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert(!hs_runner_reads_valid(n, &stale));
+	ck_assert_str_eq(stale, dir);
+	ck_assert(!hs_runner_base_lost(n));
+	hs_runner_free(w);
+	ck_assert(hs_runner_base_lost(n));
+	hs_runner_free(n);
+	hs_runner_flush();
+	close(wout);
+	close(nout);
+	rm_scratch(dir);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -228,6 +367,9 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, listener_leaves_the_poll_set_once_the_trace_is_final);
 	tcase_add_test(tc, boost_raises_every_process_of_the_run);
 	tcase_add_test(tc, a_directory_made_again_after_a_lookup_makes_the_run_stale);
+	tcase_add_test(tc, stacked_run_reads_its_base_and_stays_valid_across_its_commit);
+	tcase_add_test(tc, a_change_right_after_the_base_commit_makes_the_stacked_run_stale);
+	tcase_add_test(tc, a_live_change_under_the_base_before_its_commit_makes_the_stacked_run_stale);
 	suite_add_tcase(s, tc);
 	return s;
 }
