@@ -1,4 +1,4 @@
-# hs shell runtime, protocol v2 (docs/runtime-protocol.md).
+# hs shell runtime, protocol v3 (docs/runtime-protocol.md).
 #
 # hs joins this file into ONE line (comment lines and leading blanks dropped, lines joined
 # with a space) and prepends it to line 1 of the rewritten script, so every line keeps its
@@ -13,11 +13,14 @@ __hs_off() {
 	__hs_iter() { return 0; };
 };
 __hs_live() {
+	__hs_q=' ';
+	__hs_qn=0;
 	__hs_node() {
 		__hs_st=$?;
 		__hs_p=;
 		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
 		case $__hs_p in "$__hs_pid") ;; *) return 1;; esac;
+		case $__hs_q in *" $1 "*) __hs_qn=$((__hs_qn + 1)); case $__hs_qn in 64) __hs_q=' '; __hs_qn=0;; esac; printf '%s\0' ran "$1" >&9; return 1;; esac;
 		__hs_n=$1;
 		__hs_k=$2;
 		shift 2;
@@ -38,6 +41,7 @@ __hs_live() {
 			case $__hs_f in ?*) . "$__hs_f";; esac;
 			return 0;;
 		esac;
+		case $__hs_s in ?*) __hs_q="$__hs_q$__hs_s ";; esac;
 		return 1;
 	};
 	__hs_ret() { return "$__hs_rs"; };
@@ -57,7 +61,7 @@ __hs_live() {
 		printf '%s\0' iter "$1" "${2-}" >&9;
 		return 0;
 	};
-	printf '%s\0' hello 2 "$__hs_pid" >&9;
+	printf '%s\0' hello 3 "$__hs_pid" >&9;
 };
 case ${HS_RUNTIME-} in
 9)

@@ -172,6 +172,8 @@ ssize_t hs_msg_parse(const char *buf, size_t len, struct hs_msg *m, struct hs_er
 			r = 0;
 		else if (!(tmp.value = strdup(f)))
 			r = hs_error_set(err, ENOMEM, "iter");
+	} else if (strcmp(kind, "ran") == 0) {
+		tmp.kind = HS_MSG_RAN;
 	} else if (strcmp(kind, "hello") == 0) {
 		/* hello VERSION PID: the id field is the version. */
 		tmp.kind = HS_MSG_HELLO;

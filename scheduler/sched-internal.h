@@ -17,6 +17,7 @@ enum hs_msg_kind {
 	HS_MSG_FOR,
 	HS_MSG_ITER,
 	HS_MSG_HELLO,
+	HS_MSG_RAN,
 };
 
 struct hs_var {
@@ -40,7 +41,7 @@ struct hs_shstate {
 /* One message from the shell (docs/runtime-protocol.md, version 2). */
 struct hs_msg {
 	enum hs_msg_kind kind;
-	unsigned id;            /* node id (node), loop id (for, iter), version (hello) */
+	unsigned id;            /* node id (node, ran), loop id (for, iter), version (hello) */
 	int status;             /* node: $? before the node */
 	struct hs_shstate st;   /* node */
 	size_t nwords;          /* for */

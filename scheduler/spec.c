@@ -35,6 +35,9 @@
 /* A node the shell ran in less than this is not worth a sandbox (setup and commit cost a
  * few ms, more with runs side by side): it is left to the shell from then on. */
 #define MIN_SPEC_US 10000.0
+/* A node the shell ran this many times in a row, each quicker than MIN_SPEC_US, is run by
+ * the shell without asking (the "run N" reply): only a "ran" message says it did. */
+#define QUIET_AFTER 3
 /* A run the shell reaches less than this after it started is dropped, not waited for. */
 #define JUST_STARTED_US 15000.0
 
@@ -113,6 +116,7 @@ struct spec_state {
 	unsigned eff_window;
 	unsigned since_probe;
 	double *shell_us; /* by node id: how long the shell took to run it last, 0: unknown */
+	unsigned char *quick_runs; /* by node id: its latest shell runs in a row under MIN_SPEC_US */
 	/* By node id: the earlier node it reads what it writes (HS_DEP_ANY: several, or not
 	 * known which), from the text (deps.c) or because a run of it went stale. Later runs of
 	 * it start only once that node has taken effect, which a run cannot see before
@@ -820,7 +824,8 @@ static void count_rerun(struct sched *s, const char *why, bool shrink)
 	hs_report_reason(&s->report, why);
 }
 
-static void reply_run(struct sched *s, const struct hs_msg *m, const char *why, bool rerun)
+/* The shell runs node id itself, from now. */
+static void shell_runs(struct sched *s, unsigned id, const char *why, bool rerun)
 {
 	struct spec_state *sp = s->spec;
 	char iter[64] = "";
@@ -834,14 +839,36 @@ static void reply_run(struct sched *s, const struct hs_msg *m, const char *why, 
 	}
 	if (rerun)
 		count_rerun(s, why, true);
-	hs_report_log(&s->report, rerun ? "re-run" : "run", m->id, iter, "\"reason\":\"%s\"", why);
+	hs_report_log(&s->report, rerun ? "re-run" : "run", id, iter, "\"reason\":\"%s\"", why);
 	sp->shell_running = true;
-	sp->shell_node = m->id;
+	sp->shell_node = id;
 	sp->shell_start_us = hs_report_now_us();
-	const struct hs_sched_node *node = node_by_id(sp, m->id);
+	const struct hs_sched_node *node = node_by_id(sp, id);
 	sp->cur_outcome = node && (node->flags & HS_SCHED_NODE_CD || node->nwrites) ? 0 : 1;
 	sp->cur_has_post = false;
-	hs_sched_reply(s, "run\n");
+}
+
+/* Whether the shell may run node id from now on without asking: it changes no shell state,
+ * and the scheduler would answer "run" anyway (never speculated, or quick every time). Its
+ * runs are still reported ("ran"), and the runtime asks again every 64 of them, so a node
+ * that turns slow is seen. */
+static bool quiet(const struct spec_state *sp, unsigned id)
+{
+	const struct hs_sched_node *node = node_by_id(sp, id);
+	return node && !(node->flags & HS_SCHED_NODE_CD) && !node->nwrites &&
+	       ((node->flags & HS_SCHED_NODE_NOSPEC) || sp->quick_runs[id] >= QUIET_AFTER);
+}
+
+static void reply_run(struct sched *s, const struct hs_msg *m, const char *why, bool rerun)
+{
+	char line[32];
+
+	shell_runs(s, m->id, why, rerun);
+	if (quiet(s->spec, m->id))
+		snprintf(line, sizeof(line), "run %u\n", m->id);
+	else
+		snprintf(line, sizeof(line), "run\n");
+	hs_sched_reply(s, line);
 }
 
 /* Copy a capture to the shell's fd (taken from the shell with pidfd_getfd, so it is the
@@ -1209,8 +1236,12 @@ static void close_shell_span(struct sched *s)
 	snprintf(name, sizeof(name), "node %u", sp->shell_node);
 	double now = hs_report_now_us();
 	hs_report_span(&s->report, 0, name, "shell", sp->shell_start_us, now, "run");
-	if (sp->shell_node < sp->nby_id)
+	if (sp->shell_node < sp->nby_id) {
+		unsigned char *q = &sp->quick_runs[sp->shell_node];
 		sp->shell_us[sp->shell_node] = now - sp->shell_start_us;
+		*q = sp->shell_us[sp->shell_node] < MIN_SPEC_US ? (unsigned char)(*q < 255 ? *q + 1 : 255)
+							       : 0;
+	}
 	hs_report_log(&s->report, "finish", sp->shell_node, "", "\"by\":\"shell\"");
 	sp->shell_running = false;
 	/* The node ran for real and may have written anything. */
@@ -1312,6 +1343,18 @@ static void on_node(struct sched *s, struct hs_msg *m)
 	answer(s, j, m);
 }
 
+/* The shell runs node m->id without asking (it was answered "run N"): where it is now. */
+static void on_ran(struct sched *s, const struct hs_msg *m)
+{
+	struct spec_state *sp = s->spec;
+	const struct hs_sched_node *node = node_by_id(sp, m->id);
+
+	s->report.nodes++;
+	sp->cur_pos_valid = node && !(node->flags & HS_SCHED_NODE_INFUNC) &&
+			    locate(s, node, &sp->cur_pos);
+	shell_runs(s, m->id, "quick, run without asking", false);
+}
+
 void hs_spec_on_message(struct sched *s, struct hs_msg *m)
 {
 	struct spec_state *sp = s->spec;
@@ -1357,6 +1400,9 @@ void hs_spec_on_message(struct sched *s, struct hs_msg *m)
 	}
 	case HS_MSG_NODE:
 		on_node(s, m);
+		break;
+	case HS_MSG_RAN:
+		on_ran(s, m);
 		break;
 	}
 }
@@ -1445,10 +1491,12 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->by_id = calloc(sp->nby_id, sizeof(*sp->by_id));
 	sp->order = calloc(cfg->nnodes, sizeof(unsigned));
 	sp->shell_us = calloc(sp->nby_id, sizeof(double));
+	sp->quick_runs = calloc(sp->nby_id, 1);
 	sp->dep_on = calloc(sp->nby_id, sizeof(unsigned));
 	sp->pending = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(unsigned));
 	sp->pending_job = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(struct job *));
-	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->dep_on || !sp->pending ||
+	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->quick_runs || !sp->dep_on ||
+	    !sp->pending ||
 	    !sp->pending_job)
 		return hs_error_set(err, ENOMEM, "node table");
 	for (size_t i = 0; i < cfg->nnodes; i++) {
@@ -1514,6 +1562,7 @@ void hs_spec_cleanup(struct sched *s)
 	free(sp->by_id);
 	free(sp->order);
 	free(sp->shell_us);
+	free(sp->quick_runs);
 	free(sp->dep_on);
 	free(sp->pending);
 	free(sp->pending_job);

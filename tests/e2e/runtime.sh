@@ -50,7 +50,7 @@ t_eq "runtime: HS_RUNTIME unset before line 1" "[]" "$("$D" -- dash "$tmp/vars-r
 # The messages, as logged by the double (from the last run: bash).
 "$D" -l "$tmp/log" -- dash "$tmp/rw.sh" arg1 >/dev/null 2>&1
 pwd_=$(pwd)
-expect="hello|2|pid
+expect="hello|3|pid
 node|1|0|$pwd_||2|1|set=1|set= 	
 |arg1|exports=yes|umask=0022
 for|1|2|a|b c
@@ -86,6 +86,17 @@ t_eq "without runtime the same script runs every command" \
 	"$(printf 'should-not-run\nst=0\nshould-not-run\ny= here\nran3\nno\nifs0=0\nnot-last-ok')" \
 	"$(dash "$tmp/done-rw.sh" 2>&1)"
 
+# "run N": the shell runs node N without asking from then on, says so with "ran N" (one way),
+# and asks again after 64 of those.
+{
+	printf '%s' "$prelude"
+	echo 'i=0; while [ $i -lt 70 ]; do i=$((i + 1)); if __hs_node 7 0; then __hs_ret; else { echo "n$i"; } 9>&-; fi; if __hs_node 8 0; then __hs_ret; else { :; } 9>&-; fi; done'
+} >"$tmp/quiet-rw.sh"
+out=$("$D" -l "$tmp/log" -r '7=run 7' -- dash "$tmp/quiet-rw.sh" | tr '\n' ' ')
+t_eq "run N: every node still runs" "$(seq -f 'n%g' 1 70 | tr '\n' ' ')" "$out"
+t_eq "run N: asked twice (first, after 64 quiet runs), 68 ran messages; others ask" \
+	"2 68 70" "$(grep -c '^node|7|' "$tmp/log") $(grep -c '^ran|7$' "$tmp/log") $(grep -c '^node|8|' "$tmp/log")"
+
 # The scheduler going away: the runtime switches itself off, the script finishes alone.
 out=$("$D" -l "$tmp/log" -c 2 -- dash "$tmp/rw.sh" arg1 2>&1)
 t_eq "socket closed after 2 nodes: the script still runs every command" "$(cat "$tmp/o.out")" "$out"
@@ -108,6 +119,11 @@ if command -v strace >/dev/null; then
 		-o "$tmp/strace" dash "$tmp/many.sh" a b >"$tmp/out" 2>&1
 	t_eq "fast path: 200 nodes committed, 50 iterations" 250 "$(grep -c '^node\|^iter' "$tmp/log")"
 	t_eq "fast path: dash forks 0 times" 0 "$(grep -c 'clone\|fork' "$tmp/strace")"
+	"$D" -l "$tmp/log" -r '7=run 7' -r '8=run 8' -- strace -f -qq -e trace=fork,vfork,clone,clone3 \
+		-o "$tmp/strace" dash "$tmp/quiet-rw.sh" >/dev/null 2>&1
+	# 140 nodes: each asks once, then 64 quiet, twice, and 6 more quiet: 134 ran messages.
+	t_eq "run N path: 140 nodes in 70 iterations, dash forks 0 times" "0 134" \
+		"$(grep -c 'clone\|fork' "$tmp/strace") $(grep -c '^ran|' "$tmp/log")"
 	# The same through hs preprocess: a real rewritten script, every node answered "done".
 	{
 		echo 'n=0'

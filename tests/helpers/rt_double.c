@@ -1,13 +1,14 @@
 /* rt_double: a test double of the scheduler side of the runtime protocol
- * (docs/runtime-protocol.md, v2).
+ * (docs/runtime-protocol.md, v3).
  *
  *   rt_double [-l LOG] [-r N=REPLY]... [-c COUNT] [-n] -- SHELL ARGS...
  *
  * Starts SHELL ARGS with a socketpair end on fd 9 and HS_RUNTIME=9, reads its messages, logs
  * each as one line to LOG (fields joined by '|'; the export -p field is logged as its byte
  * count, umask as is), and answers every "node" message: with the reply given by -r for that
- * node id (e.g. -r '3=done 4' or -r '5=done 0 /tmp/f'), else "run". -c COUNT closes the
- * socket after COUNT node messages (to test that the runtime switches itself off). -n starts
+ * node id (e.g. -r '3=done 4', -r '5=done 0 /tmp/f' or -r '6=run 6'), else "run"; "ran"
+ * messages are logged as "ran|N". -c COUNT closes the socket after COUNT node messages (to
+ * test that the runtime switches itself off). -n starts
  * the shell with no fd 9 at all (HS_RUNTIME=9 still set). Exits with the shell's status
  * (128+signo when killed). Protocol violations go to stderr and give status 99. */
 #include <errno.h>
@@ -83,6 +84,10 @@ static int one_message(int sock, int *nodes_seen, int close_after)
 		for (long i = 0; i < n; i++)
 			fprintf(logf, "|%s", field(&start));
 		fputc('\n', logf);
+	} else if (strcmp(kind, "ran") == 0) {
+		if (!(f[0] = field(&pos)))
+			return 0;
+		fprintf(logf, "ran|%s\n", f[0]);
 	} else if (strcmp(kind, "node") == 0) {
 		for (int i = 0; i < 6; i++)
 			if (!(f[i] = field(&pos)))
