@@ -88,6 +88,8 @@ int cmd_preprocess(int argc, char **argv)
 	_cleanup_free_ char *src = hs_read_all(fd, &len);
 	if (!src)
 		hs_die(1, "preprocess: %s: %m", file);
+	if (!nodes && !expl)
+		flags |= HS_REWRITE_NO_TABLE;
 	struct hs_error err = HS_ERROR_INIT;
 	struct hs_rewrite *rw = hs_rewrite_script(src, len, file, flags, &err);
 	if (!rw)

@@ -61,6 +61,13 @@ int hs_analyzer_refusal_walk(struct hs_analyzer *z, const struct hs_node *andor)
 int hs_analyzer_redo(struct hs_analyzer *z, const struct hs_node *andor, size_t from, size_t n);
 /* The table so far (entries[0..n), borrowed). */
 const struct hs_analysis *hs_analyzer_table(const struct hs_analyzer *z);
+/* The caller wants no table, only the rewriter's input: the entries get no name, redirections,
+ * word list, assigns or calls, only nodes their vars, and outside for loops an entry that
+ * cannot be a node not even the flags of what it reads. The caller drops the entries it is
+ * done with (hs_analyzer_drop); hs_analyzer_finish returns a table with none (n == 0). */
+void hs_analyzer_lean(struct hs_analyzer *z);
+/* Drop entries[from..n) (the last ones): the next entry's id still counts them. */
+void hs_analyzer_drop(struct hs_analyzer *z, size_t from);
 /* Clear the node pointers of entries[from..to) (their tree is about to be freed). */
 void hs_analyzer_forget_nodes(struct hs_analyzer *z, size_t from, size_t to);
 /* The table; frees z. NULL with err set if anything ran out of memory. */

@@ -137,6 +137,20 @@ static char *intern(struct intern *in, const char *p, size_t len)
 	return s;
 }
 
+/* memmem for a whole script (wl >= 2): memchr (vector code) to each place of w's first byte,
+ * where the rest is compared. glibc's memmem takes several instructions a byte. */
+static const char *find_text(const char *p, size_t n, const char *w, size_t wl)
+{
+	for (const char *end = p + n; (size_t)(end - p) >= wl; p++) {
+		p = memchr(p, w[0], (size_t)(end - p) - wl + 1);
+		if (!p)
+			return NULL;
+		if (p[1] == w[1] && memcmp(p + 2, w + 2, wl - 2) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 /* ---- small string sets ------------------------------------------------------------------ */
 
 /* Interned names (not owned: the pool holds them). */
@@ -228,11 +242,28 @@ static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsig
 	return v;
 }
 
-/* A walk in hs_ast_walk's order with one visitor, called directly (no call through a pointer
- * per node): enter returns HS_WALK_CONTINUE, HS_WALK_SKIP or HS_WALK_STOP (the walk returns 1).
+/* A walk in hs_ast_walk's order (unless not ordered: a SIMPLE's assigns, words and redirs one
+ * list after the other) with one visitor, called directly (no call through a pointer per
+ * node): enter returns HS_WALK_CONTINUE, HS_WALK_SKIP or HS_WALK_STOP (the walk returns 1).
  * Children for which skip(child) holds are not visited: leaves on which enter does nothing.
- * Text leaves (LIT, SQUOTE: no children) are entered in place. */
-#define DEFINE_WALK(name, ctx_type, enter, skip)                                            \
+ * Text leaves (LIT, SQUOTE: no children) are entered in place. And-or lists and pipelines
+ * without HS_NODE_F_BASH are gone through in place, not entered: no visitor does anything on
+ * them but look at that flag, and they are many of the nodes above the words. */
+#define THROUGH(n)                                                                          \
+	(((n)->kind == HS_NODE_ANDOR || (n)->kind == HS_NODE_PIPELINE) &&                   \
+	 !((n)->flags & HS_NODE_F_BASH))
+#define DEFINE_WALK(name, ctx_type, enter, skip, ordered)                                   \
+	static int name(struct hs_node *n, struct hs_node *parent, ctx_type *x);           \
+	static int name##_through(struct hs_node *n, ctx_type *x)                           \
+	{                                                                                  \
+		struct hs_node *ch = n->kind == HS_NODE_ANDOR                              \
+					     ? HS_NODE_AS(hs_node_andor, n)->pipelines     \
+					     : HS_NODE_AS(hs_node_pipeline, n)->cmds;      \
+		for (; ch; ch = ch->next)                                                  \
+			if (THROUGH(ch) ? name##_through(ch, x) : name(ch, n, x))          \
+				return 1;                                                  \
+		return 0;                                                                  \
+	}                                                                                  \
 	static int name(struct hs_node *n, struct hs_node *parent, ctx_type *x)            \
 	{                                                                                  \
 		int r = enter(n, parent, x);                                               \
@@ -240,7 +271,7 @@ static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsig
 			return 1;                                                          \
 		if (r == HS_WALK_CONTINUE) {                                               \
 			struct hs_child_iter it;                                           \
-			hs_child_iter_init(&it, n);                                        \
+			hs_child_iter_init(&it, n, ordered);                               \
 			for (struct hs_node *ch; (ch = hs_child_iter_next(&it));) {        \
 				if (skip(ch))                                              \
 					continue;                                          \
@@ -248,7 +279,8 @@ static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsig
 				if (ch->kind == HS_NODE_LIT || ch->kind == HS_NODE_SQUOTE) {  \
 					if (enter(ch, n, x) == HS_WALK_STOP)               \
 						return 1;                                  \
-				} else if (name(ch, n, x)) {                               \
+				} else if (THROUGH(ch) ? name##_through(ch, x)             \
+						       : name(ch, n, x)) {                 \
 					return 1;                                          \
 				}                                                          \
 			}                                                                  \
@@ -261,6 +293,20 @@ static char **strset_take(struct hs_analysis_pool *pool, struct strset *s, unsig
 	(((n)->kind == HS_NODE_LIT || (n)->kind == HS_NODE_SQUOTE) && !((n)->flags & HS_NODE_F_BASH))
 #define ANY_TEXT(n) ((n)->kind == HS_NODE_LIT || (n)->kind == HS_NODE_SQUOTE)
 #define NO_SKIP(n) 0
+
+/* A word of plain text only (most words are): nothing in it for a refusal check, which does
+ * nothing on a WORD but look at its HS_NODE_F_BASH. Skipped whole, it costs no call. */
+static inline int plain_word(const struct hs_node *n)
+{
+	if (n->kind != HS_NODE_WORD || (n->flags & HS_NODE_F_BASH))
+		return 0;
+	for (const struct hs_node *p = HS_NODE_AS(hs_node_word, n)->parts; p; p = p->next)
+		if (!PLAIN_TEXT(p))
+			return 0;
+	return 1;
+}
+
+#define PLAIN(n) (PLAIN_TEXT(n) || plain_word(n))
 
 /* ---- builtin tables --------------------------------------------------------------------- */
 
@@ -326,14 +372,21 @@ __attribute__((constructor)) static void name_lists_init(void)
 	}
 }
 
-static int in_list(const struct name_list *l, const char *p, size_t len)
+/* Inline: asked for most words (is it a self-writer?), most of which the mask turns away. */
+static inline int in_list(const struct name_list *l, const char *p, size_t len)
 {
 	unsigned char c0 = (unsigned char)(len ? p[0] : 0);
 	if (!len || len >= 32 || c0 >= 128 || !(l->mask[c0] & (1u << len)))
 		return 0;
 	for (unsigned j = 0; j < l->n_by[c0]; j++) {
 		unsigned k = l->by[c0][j];
-		if (l->len[k] == len && memcmp(l->v[k], p, len) == 0)
+		if (l->len[k] != len)
+			continue;
+		/* a few bytes, the first known equal: a loop costs less than a call of memcmp */
+		size_t i = 1;
+		while (i < len && l->v[k][i] == p[i])
+			i++;
+		if (i == len)
 			return 1;
 	}
 	return 0;
@@ -373,6 +426,9 @@ struct cand {
 struct cands {
 	struct cand *v;
 	size_t cap, n; /* cap: a power of 2, or 0 */
+	/* a bit per (first byte, last byte, length) of the names: it is asked for every command
+	 * name, and most are not in the set */
+	uint64_t filter[16];
 	int oom;
 };
 
@@ -385,6 +441,7 @@ struct self_check {
 struct hs_analyzer {
 	struct hs_analysis *a;
 	struct intern in; /* names, in a->pool */
+	char *ifs;	  /* "IFS" interned, once (every node reads it) */
 	const char *src;
 	const char *self; /* the script's file name (no directory), or NULL (-c, stdin) */
 	size_t self_len;
@@ -394,6 +451,8 @@ struct hs_analyzer {
 	size_t n_bodies;
 	size_t cap_cmds;
 	size_t prefaulted; /* bytes of cmds faulted in (or small enough not to bother) */
+	size_t base;	   /* entries dropped before cmds[0] (hs_analyzer_drop): ids count on */
+	int lean;	   /* no table wanted (hs_analyzer_lean) */
 	int refused_early; /* by the __hs check, before any walk */
 	int refusals_done; /* the first pass's refusal check is final */
 	int oom;
@@ -435,9 +494,15 @@ static void reads_release(struct reads *r)
 	strset_release(&r->calls);
 }
 
-static int cands_has(const struct cands *s, const char *p, size_t len)
+static unsigned cand_bit(const char *p, size_t len)
 {
-	if (!s->cap)
+	return ((unsigned char)p[0] * 31u + (unsigned char)p[len - 1] * 7u + (unsigned)len) & 1023;
+}
+
+/* Inline: asked for every command name, most of which the filter turns away. */
+static inline int cands_has(const struct cands *s, const char *p, size_t len)
+{
+	if (!len || !(s->filter[cand_bit(p, len) / 64] & (1ull << (cand_bit(p, len) % 64))))
 		return 0;
 	for (size_t i = name_hash(p, len) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		const struct cand *e = &s->v[i];
@@ -476,6 +541,7 @@ static void cands_add(struct cands *s, const char *p, size_t len)
 		i = (i + 1) & (s->cap - 1);
 	s->v[i] = (struct cand){p, len};
 	s->n++;
+	s->filter[cand_bit(p, len) / 64] |= 1ull << (cand_bit(p, len) % 64);
 }
 
 static void refresh_summaries(struct hs_analyzer *c);
@@ -804,7 +870,8 @@ static int collect_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	return HS_WALK_CONTINUE;
 }
 
-DEFINE_WALK(collect_walk, struct walk_arg, collect_enter, NO_SKIP)
+/* What a command reads is a set: the order of the walk does not matter. */
+DEFINE_WALK(collect_walk, struct walk_arg, collect_enter, NO_SKIP, 0)
 
 static void collect(struct hs_analyzer *c, const struct hs_node *n, struct reads *r,
 		    int in_func_body)
@@ -822,7 +889,15 @@ struct place {
 	unsigned loop;
 	unsigned func;
 	int subshell;
+	int in_for; /* inside the body of a for loop */
 };
+
+/* Without a table, what an entry that cannot be a node reads serves only a for loop around
+ * it (whether the loop's list may be announced): elsewhere it need not be gathered. */
+static int reads_unused(const struct hs_analyzer *c, struct place pl)
+{
+	return c->lean && !pl.in_for;
+}
 
 #define PREFAULT_STEP (1024 * 1024)
 
@@ -851,8 +926,23 @@ static struct hs_cmd *new_cmd(struct hs_analyzer *c)
 	}
 	struct hs_cmd *cmd = &a->cmds[a->n++];
 	memset(cmd, 0, sizeof(*cmd));
-	cmd->id = (unsigned)a->n;
+	cmd->id = (unsigned)(c->base + a->n);
 	return cmd;
+}
+
+/* The name of an entry, interned; only the table shows it. */
+static void set_name(struct hs_analyzer *c, struct hs_cmd *cmd, const char *p, size_t len)
+{
+	if (!c->lean && !(cmd->name = intern(&c->in, p, len)))
+		c->oom = 1;
+}
+
+/* The variables an entry reads, as a sorted array. Without a table only a node's: its wrapper
+ * passes them. */
+static void take_vars(struct hs_analyzer *c, struct hs_cmd *cmd, struct strset *vars)
+{
+	if (!c->lean || (cmd->flags & HS_CMD_F_SPECULATE))
+		cmd->vars = strset_take(c->a->pool, vars, &cmd->n_vars);
 }
 
 static char *src_dup(const struct hs_analyzer *c, const struct hs_node *n)
@@ -862,6 +952,8 @@ static char *src_dup(const struct hs_analyzer *c, const struct hs_node *n)
 
 static void fill_redirs(struct hs_analyzer *c, struct hs_cmd *cmd, const struct hs_node *redirs)
 {
+	if (c->lean)
+		return; /* only the table shows them */
 	size_t n = 0;
 	for (const struct hs_node *r = redirs; r; r = r->next)
 		n++;
@@ -1089,7 +1181,8 @@ static void finish_leaf(struct hs_analyzer *c, size_t idx, const struct hs_node 
 			int background, int worth)
 {
 	struct reads r = {.in = &c->in};
-	collect(c, n, &r, 0);
+	if (!((!worth || pl.subshell || background) && reads_unused(c, pl)))
+		collect(c, n, &r, 0);
 	struct hs_cmd *cmd = &c->a->cmds[idx];
 	cmd->flags |= r.flags;
 	if (background)
@@ -1109,12 +1202,16 @@ static void finish_leaf(struct hs_analyzer *c, size_t idx, const struct hs_node 
 		why = node_refusal(cmd->flags);
 	if (!why) {
 		cmd->flags |= HS_CMD_F_SPECULATE;
-		strset_adds(r.in, &r.vars, "IFS");
+		if (!c->ifs)
+			c->ifs = intern(&c->in, "IFS", 3);
+		strset_addp(&r.vars, c->ifs);
 	}
 	cmd->reason = why;
-	cmd->vars = strset_take(c->a->pool, &r.vars, &cmd->n_vars);
-	cmd->assigns = strset_take(c->a->pool, &r.assigns, &cmd->n_assigns);
-	cmd->calls = strset_take(c->a->pool, &r.calls, &cmd->n_calls);
+	take_vars(c, cmd, &r.vars);
+	if (!c->lean) {
+		cmd->assigns = strset_take(c->a->pool, &r.assigns, &cmd->n_assigns);
+		cmd->calls = strset_take(c->a->pool, &r.calls, &cmd->n_calls);
+	}
 	if (r.vars.oom || r.assigns.oom || r.calls.oom)
 		c->oom = 1;
 	reads_release(&r);
@@ -1146,8 +1243,8 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 		const char *nm;
 		size_t nl;
 		cmd->kind = simple_kind(c, HS_NODE_AS(hs_node_simple, cmdn), &nm, &nl);
-		if (nm && !(cmd->name = intern(&c->in, nm, nl)))
-			c->oom = 1;
+		if (nm)
+			set_name(c, cmd, nm, nl);
 		if (cmd->kind != HS_CMD_EXTERNAL && cmd->kind != HS_CMD_DYNAMIC &&
 		    cmd->kind != HS_CMD_CALL)
 			c->a->cmds[idx].flags &= ~HS_CMD_F_READS_STDIN;
@@ -1216,12 +1313,12 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	case HS_NODE_FOR: {
 		const struct hs_node_for *f = HS_NODE_AS(hs_node_for, cmdn);
 		struct hs_cmd *fc = &c->a->cmds[idx];
-		if (f->name && !(fc->name = intern(&c->in, f->name, f->name_len)))
-			c->oom = 1;
+		if (f->name)
+			set_name(c, fc, f->name, f->name_len);
 		size_t nw = 0;
 		for (const struct hs_node *w = f->words; w; w = w->next)
 			nw++;
-		if (f->has_in) {
+		if (f->has_in && !c->lean) {
 			fc->words = pool_alloc(c->a->pool, (nw + 1) * sizeof(char *),
 					       sizeof(char *));
 			if (!fc->words)
@@ -1237,10 +1334,11 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 			r.flags |= HS_CMD_F_READS_POSITIONAL;
 		fc = &c->a->cmds[idx];
 		fc->flags |= r.flags & ~HS_CMD_F_SPECULATE;
-		fc->vars = strset_take(c->a->pool, &r.vars, &fc->n_vars);
+		take_vars(c, fc, &r.vars);
 		reads_release(&r);
 		in.loop = id;
 		in.role = HS_ROLE_BODY;
+		in.in_for = 1;
 		visit_list(c, f->body, in);
 		/* What the body reads: every entry inside it (each has its own reads, compound
 		 * entries those of their words and redirections). */
@@ -1264,14 +1362,17 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	case HS_NODE_CASE: {
 		const struct hs_node_case *cs = HS_NODE_AS(hs_node_case, cmdn);
 		struct reads r = {.in = &c->in};
-		collect(c, cs->word, &r, 0);
-		for (const struct hs_node *it = cs->items; it; it = it->next)
-			for (const struct hs_node *p = HS_NODE_AS(hs_node_case_item, it)->patterns;
-			     p; p = p->next)
-				collect(c, p, &r, 0);
+		if (!reads_unused(c, pl)) {
+			collect(c, cs->word, &r, 0);
+			for (const struct hs_node *it = cs->items; it; it = it->next)
+				for (const struct hs_node *p =
+					     HS_NODE_AS(hs_node_case_item, it)->patterns;
+				     p; p = p->next)
+					collect(c, p, &r, 0);
+		}
 		struct hs_cmd *cc = &c->a->cmds[idx];
 		cc->flags |= r.flags;
-		cc->vars = strset_take(c->a->pool, &r.vars, &cc->n_vars);
+		take_vars(c, cc, &r.vars);
 		reads_release(&r);
 		in.role = HS_ROLE_ARM;
 		unsigned arm = 0;
@@ -1284,8 +1385,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 	case HS_NODE_FUNCDEF: {
 		const struct hs_node_funcdef *fd = HS_NODE_AS(hs_node_funcdef, cmdn);
 		struct hs_cmd *fc = &c->a->cmds[idx];
-		if (!(fc->name = intern(&c->in, fd->name, fd->name_len)))
-			c->oom = 1;
+		set_name(c, fc, fd->name, fd->name_len);
 		fc->reason = "a function definition";
 		in.func = id;
 		in.loop = 0;
@@ -1306,7 +1406,7 @@ static void visit_command(struct hs_analyzer *c, const struct hs_node *cmdn,
 		break;
 	}
 	if (idx < c->a->n)
-		c->a->cmds[idx].end_id = (unsigned)c->a->n;
+		c->a->cmds[idx].end_id = (unsigned)(c->base + c->a->n);
 }
 
 static void visit_pipeline(struct hs_analyzer *c, const struct hs_node *pipe, struct place pl,
@@ -1423,7 +1523,7 @@ static int self_param_enter(struct hs_node *n, struct hs_node *parent, void *arg
 	return HS_WALK_CONTINUE;
 }
 
-DEFINE_WALK(self_param_walk, struct self_walk, self_param_enter, ANY_TEXT)
+DEFINE_WALK(self_param_walk, struct self_walk, self_param_enter, ANY_TEXT, 1)
 
 static int word_has_self_param(struct hs_analyzer *c, const struct hs_node *w, int record)
 {
@@ -1598,7 +1698,7 @@ static int refusal_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	return HS_WALK_STOP;
 }
 
-DEFINE_WALK(refusal_walk, struct hs_analyzer, refusal_enter, PLAIN_TEXT)
+DEFINE_WALK(refusal_walk, struct hs_analyzer, refusal_enter, PLAIN, 1)
 
 /* Whether n is the whole of the top-level command andor. */
 static int is_top_command(const struct hs_node *andor, const struct hs_node *n)
@@ -1792,7 +1892,7 @@ struct hs_analyzer *hs_analyzer_new(const char *src, size_t len, const char *fil
 		if (!c->self_len)
 			c->self = NULL;
 	}
-	if (memmem(src, len, "__hs", 4)) {
+	if (find_text(src, len, "__hs", 4)) {
 		a->refused = "uses names starting with __hs (the runtime's)";
 		c->refused_early = 1;
 	}
@@ -1800,8 +1900,10 @@ struct hs_analyzer *hs_analyzer_new(const char *src, size_t len, const char *fil
 }
 
 /* The first pass's walk: self_vars_enter, collect_funcs_enter, and refusal_enter until a
- * refusal is found (see hs_analyzer_add for why that may be early). */
-static int scan_enter(struct hs_node *n, struct hs_node *parent, void *arg)
+ * refusal is found (see hs_analyzer_add for why that may be early). Inline in the walk: it is
+ * called for every node the scan enters. */
+static inline __attribute__((always_inline)) int scan_enter(struct hs_node *n,
+							     struct hs_node *parent, void *arg)
 {
 	struct hs_analyzer *c = arg;
 	self_vars_enter(n, parent, c);
@@ -1810,7 +1912,7 @@ static int scan_enter(struct hs_node *n, struct hs_node *parent, void *arg)
 	return collect_funcs_enter(n, parent, c);
 }
 
-DEFINE_WALK(scan_walk, struct hs_analyzer, scan_enter, PLAIN_TEXT)
+DEFINE_WALK(scan_walk, struct hs_analyzer, scan_enter, PLAIN, 1)
 
 int hs_analyzer_scan(struct hs_analyzer *c, const struct hs_node *andors)
 {
@@ -1876,7 +1978,7 @@ static void scan_candidates(struct hs_analyzer *c)
 			b--;
 		cands_add(&c->cands, b, (size_t)(e - b));
 	}
-	for (const char *p = src; (p = memmem(p, (size_t)(end - p), "function", 8)); p++) {
+	for (const char *p = src; (p = find_text(p, (size_t)(end - p), "function", 8)); p++) {
 		const char *q = p + 8;
 		if (q == end || (*q != ' ' && *q != '\t'))
 			continue;
@@ -1958,21 +2060,38 @@ int hs_analyzer_refusal_walk(struct hs_analyzer *c, const struct hs_node *andor)
 
 int hs_analyzer_redo(struct hs_analyzer *c, const struct hs_node *andor, size_t from, size_t n)
 {
-	/* The old entries' strings stay in the pool; new_cmd clears each entry. */
+	/* The old entries' strings stay in the pool; new_cmd clears each entry. Entries dropped
+	 * since were after these: the ids are counted again from the first one's. */
 	struct hs_analysis *a = c->a;
-	size_t total = a->n;
+	size_t total = a->n, base = c->base;
+	if (n)
+		c->base = a->cmds[from].id - 1 - from;
 	a->n = from;
 	struct place top = {0};
 	if (!c->oom)
 		visit_list(c, andor, top);
 	int ok = a->n == from + n;
 	a->n = total;
+	c->base = base;
 	return ok ? 0 : -1;
 }
 
 const struct hs_analysis *hs_analyzer_table(const struct hs_analyzer *c)
 {
 	return c->a;
+}
+
+void hs_analyzer_lean(struct hs_analyzer *c)
+{
+	c->lean = 1;
+}
+
+void hs_analyzer_drop(struct hs_analyzer *c, size_t from)
+{
+	if (from < c->a->n) {
+		c->base += c->a->n - from;
+		c->a->n = from;
+	}
 }
 
 void hs_analyzer_forget_nodes(struct hs_analyzer *c, size_t from, size_t to)
@@ -1985,6 +2104,8 @@ struct hs_analysis *hs_analyzer_finish(struct hs_analyzer *c, struct hs_error *e
 {
 	struct hs_analysis *a = c->a;
 	int oom = c->oom || c->in.oom;
+	if (c->lean)
+		a->n = 0; /* not all the entries are left: none is a table */
 	c->a = NULL;
 	hs_analyzer_free(c);
 	if (oom) {

@@ -25,8 +25,22 @@ struct hs_arena_mark {
 	size_t used;
 };
 
-/* Zeroed, 8-byte aligned memory that lives until hs_arena_free; NULL when out of memory. */
-void *hs_arena_alloc(struct hs_arena *a, size_t n);
+/* hs_arena_alloc when the current chunk is full: n (a multiple of 8) from a new one. */
+void *hs_arena_alloc_chunk(struct hs_arena *a, size_t n);
+
+/* Zeroed, 8-byte aligned memory that lives until hs_arena_free; NULL when out of memory.
+ * Inline: the parser takes every node from it. */
+static inline void *hs_arena_alloc(struct hs_arena *a, size_t n)
+{
+	struct hs_arena_chunk *c = a->cur;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->size - c->used < n)
+		return hs_arena_alloc_chunk(a, n);
+	void *m = c->data + c->used;
+	c->used += n;
+	return m;
+}
 void hs_arena_free(struct hs_arena *a);
 struct hs_arena_mark hs_arena_mark(const struct hs_arena *a);
 /* Free everything allocated after the mark. */
@@ -50,15 +64,18 @@ int hs_parse_batches(const char *src, size_t len, const char *filename, unsigned
 		     struct hs_error *err);
 
 /* The children of a node in the order hs_ast_walk visits them: the child lists in source
- * order, SIMPLE's assigns, words and redirs merged by start offset (they interleave). For
- * walks specialised to one visitor (engine/analyze.c), with no call per node. The lists are
- * those of child_lists in engine/ast.c (the dumps): keep the two in step. */
+ * order, SIMPLE's assigns, words and redirs merged by start offset (they interleave), or
+ * unless ordered one list after the other (for a walk that only gathers). For walks
+ * specialised to one visitor (engine/analyze.c), with no call per node. The lists are those
+ * of child_lists in engine/ast.c (the dumps): keep the two in step. */
 struct hs_child_iter {
 	struct hs_node *h[4];
 	int k, i, simple;
 };
 
-__attribute__((always_inline)) static inline void hs_child_iter_init(struct hs_child_iter *it, const struct hs_node *n)
+__attribute__((always_inline)) static inline void hs_child_iter_init(struct hs_child_iter *it,
+								     const struct hs_node *n,
+								     int ordered)
 {
 	it->k = 0;
 	it->i = 0;
@@ -82,7 +99,9 @@ __attribute__((always_inline)) static inline void hs_child_iter_init(struct hs_c
 		break;
 	case HS_NODE_SIMPLE: {
 		const struct hs_node_simple *s = (const void *)n;
-		it->simple = 1;
+		/* prefix assignments all come before the first word: only redirections
+		 * interleave with them */
+		it->simple = ordered && s->redirs && (s->assigns || s->words);
 		H(s->assigns);
 		H(s->words);
 		H(s->redirs);

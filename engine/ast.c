@@ -8,30 +8,25 @@
 
 #define CHUNK_SIZE (64 * 1024 - 64)
 
-void *hs_arena_alloc(struct hs_arena *a, size_t n)
+void *hs_arena_alloc_chunk(struct hs_arena *a, size_t n)
 {
-	struct hs_arena_chunk *c = a->cur;
+	size_t size = n > CHUNK_SIZE / 4 ? n : CHUNK_SIZE;
+	struct hs_arena_chunk *c;
 
-	n = (n + 7) & ~(size_t)7;
-	if (!c || c->size - c->used < n) {
-		size_t size = n > CHUNK_SIZE / 4 ? n : CHUNK_SIZE;
-		/* chunks start zeroed and are zeroed again on release: no memset per node */
-		if (size == CHUNK_SIZE && a->spare) {
-			c = a->spare;
-			a->spare = NULL;
-		} else {
-			c = calloc(1, sizeof(*c) + size);
-			if (!c)
-				return NULL;
-		}
-		c->size = size;
-		c->used = 0;
-		c->prev = a->cur;
-		a->cur = c;
+	/* chunks start zeroed and are zeroed again on release: no memset per node */
+	if (size == CHUNK_SIZE && a->spare) {
+		c = a->spare;
+		a->spare = NULL;
+	} else {
+		c = calloc(1, sizeof(*c) + size);
+		if (!c)
+			return NULL;
 	}
-	void *m = c->data + c->used;
-	c->used += n;
-	return m;
+	c->size = size;
+	c->used = n;
+	c->prev = a->cur;
+	a->cur = c;
+	return c->data;
 }
 
 void hs_arena_free(struct hs_arena *a)
@@ -230,7 +225,7 @@ static int walk(struct hs_node *n, struct hs_node *parent, hs_walk_fn enter, hs_
 		return 1;
 	if (r == HS_WALK_CONTINUE) {
 		struct hs_child_iter it;
-		hs_child_iter_init(&it, n);
+		hs_child_iter_init(&it, n, 1);
 		for (struct hs_node *c; (c = hs_child_iter_next(&it));)
 			if (walk(c, n, enter, leave, ctx))
 				return 1;

@@ -59,8 +59,8 @@ struct parse_shared {
 	size_t orig_len;
 	uint32_t *lines; /* offset of each line start in orig */
 	size_t nlines;
-	size_t lc_cache;
-	struct hs_arena *arena;
+	size_t lc_cache;	/* the line of the last position asked for (line_col) */
+	size_t lc_lo, lc_hi; /* its offsets: [lines[lc_cache], the next line's or SIZE_MAX) */
 	struct hs_error *err;
 	jmp_buf jb;
 	unsigned flags;
@@ -68,6 +68,7 @@ struct parse_shared {
 
 struct parser {
 	struct parse_shared *sh;
+	struct hs_arena *arena; /* shared too, but here: every node comes from it */
 	const char *s; /* buffer being lexed: the original, or an unescaped backquote copy */
 	size_t pos, end;
 	const size_t *map; /* copy offset -> offset in up's buffer (NULL for the original) */
@@ -97,7 +98,8 @@ static size_t to_orig(const struct parser *p, size_t off)
 	return off;
 }
 
-static void line_col(struct parse_shared *sh, size_t off, uint32_t *line, uint32_t *col)
+/* Make the line of off the cached one. */
+static void line_find(struct parse_shared *sh, size_t off)
 {
 	size_t i = sh->lc_cache, lo, hi;
 
@@ -120,8 +122,18 @@ static void line_col(struct parse_shared *sh, size_t off, uint32_t *line, uint32
 	}
 found:
 	sh->lc_cache = i;
-	*line = (uint32_t)(i + 1);
-	*col = (uint32_t)(off - sh->lines[i] + 1);
+	sh->lc_lo = sh->lines[i];
+	sh->lc_hi = i + 1 < sh->nlines ? sh->lines[i + 1] : SIZE_MAX;
+}
+
+/* Line and column (1-based) of off. Called for every node, mostly in order: the line of the
+ * last call is checked inline (one compare: an off before it wraps around). */
+static inline void line_col(struct parse_shared *sh, size_t off, uint32_t *line, uint32_t *col)
+{
+	if (off - sh->lc_lo >= sh->lc_hi - sh->lc_lo)
+		line_find(sh, off);
+	*line = (uint32_t)(sh->lc_cache + 1);
+	*col = (uint32_t)(off - sh->lc_lo + 1);
 }
 
 __attribute__((noreturn, format(printf, 3, 4))) static void perr(struct parser *p, size_t off,
@@ -142,7 +154,7 @@ __attribute__((noreturn, format(printf, 3, 4))) static void perr(struct parser *
 
 static void *xalloc(struct parser *p, size_t n)
 {
-	void *m = hs_arena_alloc(p->sh->arena, n);
+	void *m = hs_arena_alloc(p->arena, n);
 	if (!m) {
 		hs_error_set(p->sh->err, ENOMEM, "%s: parse", p->sh->fname);
 		longjmp(p->sh->jb, 1);
@@ -443,11 +455,17 @@ static struct hs_node *lex_parts(struct parser *p, enum ctx ctx, size_t wstart, 
 	struct hs_node *part;
 
 	while (p->pos < p->end) {
-		char c = p->s[p->pos];
-		if (ctx == C_WORD && !(ctab[(unsigned char)c] & CH_WORDSPECIAL)) {
-			p->pos++;
-			continue;
+		if (ctx == C_WORD) {
+			/* the run of plain word characters, in locals: p->s may alias p->pos */
+			const char *s = p->s;
+			size_t i = p->pos, end = p->end;
+			while (i < end && !(ctab[(unsigned char)s[i]] & CH_WORDSPECIAL))
+				i++;
+			p->pos = i;
+			if (i == end)
+				break;
 		}
+		char c = p->s[p->pos];
 		part = NULL;
 		switch (c) {
 		case '\\': {
@@ -972,6 +990,7 @@ static struct hs_node *parse_backquote(struct parser *p, int dq)
 		}
 		struct parser sub = {
 			.sh = p->sh,
+			.arena = p->arena,
 			.s = copy,
 			.pos = 0,
 			.end = k,
@@ -1250,7 +1269,8 @@ static void consume(struct parser *p)
 	p->have_tok = 0;
 }
 
-static int word_is_n(const struct token *t, const char *w, size_t n)
+/* Inline: called with constants (word_is), its memcmp is compiled inline too. */
+static inline int word_is_n(const struct token *t, const char *w, size_t n)
 {
 	size_t len;
 	const char *s;
@@ -1264,29 +1284,27 @@ static int word_is_n(const struct token *t, const char *w, size_t n)
 
 static int is_closing(const struct token *t)
 {
-	static const char *const words[] = {"then", "else", "elif", "fi", "do", "done", "esac", "}"};
 	size_t len;
 	const char *s;
 
 	if (t->type != T_WORD)
 		return 0;
 	s = hs_word_literal(&t->word->base, &len);
-	if (!s || len > 4)
+	if (!s)
 		return 0;
-	switch (s[0]) {
-	case 't':
-	case 'e':
-	case 'f':
-	case 'd':
-	case '}':
-		break;
+	/* by length, with memcmp of a constant size (compiled inline): asked for most words */
+	switch (len) {
+	case 1:
+		return s[0] == '}';
+	case 2:
+		return memcmp(s, "fi", 2) == 0 || memcmp(s, "do", 2) == 0;
+	case 4:
+		return memcmp(s, "then", 4) == 0 || memcmp(s, "else", 4) == 0 ||
+		       memcmp(s, "elif", 4) == 0 || memcmp(s, "done", 4) == 0 ||
+		       memcmp(s, "esac", 4) == 0;
 	default:
 		return 0;
 	}
-	for (size_t i = 0; i < HS_ARRAY_SIZE(words); i++)
-		if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
-			return 1;
-	return 0;
 }
 
 static const char *tok_desc(struct parser *p, const struct token *t, char *buf, size_t n)
@@ -1460,13 +1478,22 @@ static void trailing_redirs(struct parser *p, struct hs_node *cmd)
 	cmd->range.end = p->last_end;
 }
 
+/* export readonly local declare typeset; by length, with memcmp of a constant size (compiled
+ * inline): asked for every command name */
 static int is_decl_builtin(const char *s, size_t n)
 {
-	static const char *const w[] = {"export", "readonly", "local", "declare", "typeset"};
-	for (size_t i = 0; i < HS_ARRAY_SIZE(w); i++)
-		if (strlen(w[i]) == n && memcmp(w[i], s, n) == 0)
-			return 1;
-	return 0;
+	switch (n) {
+	case 5:
+		return memcmp(s, "local", 5) == 0;
+	case 6:
+		return memcmp(s, "export", 6) == 0;
+	case 7:
+		return memcmp(s, "declare", 7) == 0 || memcmp(s, "typeset", 7) == 0;
+	case 8:
+		return memcmp(s, "readonly", 8) == 0;
+	default:
+		return 0;
+	}
 }
 
 static struct hs_node *make_assign(struct parser *p, struct hs_node_word *w)
@@ -1807,29 +1834,27 @@ static struct hs_node *parse_command(struct parser *p)
 	default:
 		return parse_simple(p);
 	}
-	char kw[9];
-	memcpy(kw, w, len);
-	kw[len] = 0;
-	if (strcmp(kw, "if") && strcmp(kw, "while") && strcmp(kw, "until") && strcmp(kw, "for") &&
-	    strcmp(kw, "case") && strcmp(kw, "select") && strcmp(kw, "[[") &&
-	    strcmp(kw, "function") && strcmp(kw, "coproc"))
+	/* memcmp of a constant size, compiled inline: many command names get here */
+#define KW(lit) (len == sizeof(lit) - 1 && memcmp(w, lit, sizeof(lit) - 1) == 0)
+	if (!KW("if") && !KW("while") && !KW("until") && !KW("for") && !KW("case") &&
+	    !KW("select") && !KW("[[") && !KW("function") && !KW("coproc"))
 		return parse_simple(p);
 	enter(p, st);
-	if (!strcmp(kw, "if"))
+	if (KW("if"))
 		n = parse_if(p);
-	else if (!strcmp(kw, "while"))
+	else if (KW("while"))
 		n = parse_loop(p, HS_NODE_WHILE);
-	else if (!strcmp(kw, "until"))
+	else if (KW("until"))
 		n = parse_loop(p, HS_NODE_UNTIL);
-	else if (!strcmp(kw, "for"))
+	else if (KW("for"))
 		n = parse_for(p, HS_NODE_FOR);
-	else if (!strcmp(kw, "select"))
+	else if (KW("select"))
 		n = parse_for(p, HS_NODE_SELECT);
-	else if (!strcmp(kw, "case"))
+	else if (KW("case"))
 		n = parse_case(p);
-	else if (!strcmp(kw, "[["))
+	else if (KW("[["))
 		n = parse_dbracket(p);
-	else if (!strcmp(kw, "function")) {
+	else if (KW("function")) {
 		struct hs_node_funcdef *f = NEW(p, hs_node_funcdef, HS_NODE_FUNCDEF, st);
 		f->keyword = 1;
 		f->base.flags |= HS_NODE_F_BASH;
@@ -1878,6 +1903,7 @@ static struct hs_node *parse_command(struct parser *p)
 		leave(p);
 		return &c->base;
 	}
+#undef KW
 	leave(p);
 	trailing_redirs(p, n);
 	return n;
@@ -1945,7 +1971,7 @@ static int setup(struct parse_shared *sh, struct parser *p, const char *src, siz
 	sh->fname = filename ? filename : "-";
 	sh->orig = src;
 	sh->orig_len = len;
-	sh->arena = arena;
+	p->arena = arena;
 	sh->err = err;
 	sh->flags = flags;
 	p->sh = sh;

@@ -4,7 +4,6 @@
 #include "engine/rewrite.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +26,12 @@ struct buf {
 
 #define BUF_PREFAULT_STEP (1024 * 1024)
 
-static void buf_add(struct buf *b, const char *s, size_t n)
+/* Room for n more bytes and the NUL: grow p, fault in the next pages of a large one. Returns
+ * 0, or -1 (b->oom set, or set before). */
+static int buf_grow(struct buf *b, size_t n)
 {
 	if (b->oom)
-		return;
+		return -1;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)
@@ -38,7 +39,7 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 		char *p = realloc(b->p, cap);
 		if (!p) {
 			b->oom = 1;
-			return;
+			return -1;
 		}
 		b->p = p;
 		b->cap = cap;
@@ -54,6 +55,16 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 		hs_prefault(b->p + from, end - from);
 		b->prefaulted = end;
 	}
+	return 0;
+}
+
+/* Inline: wrapping a node adds a dozen short pieces. Most fit without buf_grow. */
+static inline void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if ((b->len + n >= b->cap ||
+	     (b->len + n >= b->prefaulted && b->cap >= 4 * BUF_PREFAULT_STEP) || b->oom) &&
+	    buf_grow(b, n) < 0)
+		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -74,20 +85,6 @@ static void buf_addu(struct buf *b, unsigned v)
 		v /= 10;
 	} while (v);
 	buf_add(b, tmp + i, sizeof(tmp) - i);
-}
-
-__attribute__((format(printf, 2, 3))) static void buf_addf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->oom = 1;
-		return;
-	}
-	buf_add(b, tmp, (size_t)n);
 }
 
 /* ---- edits ------------------------------------------------------------------------------ */
@@ -192,6 +189,15 @@ static void wrap_node(struct edits *e, const struct hs_cmd *c)
 	edit_add(e, c->range.end, 0, t);
 }
 
+/* The temporary holding the k-th hoisted command substitution of loop id: __hs_lID_K. */
+static void buf_add_hoisted(struct buf *b, unsigned id, unsigned k)
+{
+	buf_adds(b, "__hs_l");
+	buf_addu(b, id);
+	buf_add(b, "_", 1);
+	buf_addu(b, k);
+}
+
 /* A command substitution of a for list that is hoisted into a temporary. */
 static int hoistable(const struct hs_node *p, int in_dquote)
 {
@@ -217,12 +223,16 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 				if (!hoistable(q, p->kind == HS_NODE_DQUOTE))
 					continue;
 				k++;
-				buf_addf(&pre, "if __hs_l%u_%u=", c->id, k);
+				buf_adds(&pre, "if ");
+				buf_add_hoisted(&pre, c->id, k);
+				buf_add(&pre, "=", 1);
 				buf_add(&pre, src + q->range.start, q->range.end - q->range.start);
 				buf_adds(&pre, "; then :; fi; ");
 				buf_add(&list, src + pos, q->range.start - pos);
 				struct buf var = {0};
-				buf_addf(&var, "${__hs_l%u_%u}", c->id, k);
+				buf_add(&var, "${", 2);
+				buf_add_hoisted(&var, c->id, k);
+				buf_add(&var, "}", 1);
 				buf_add(&list, var.p, var.len);
 				edit_add_buf(e, q->range.start, q->range.end - q->range.start, &var);
 				free(var.p);
@@ -231,7 +241,8 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 		}
 		buf_add(&list, src + pos, w->range.end - pos);
 	}
-	buf_addf(&pre, "__hs_for %u", c->id);
+	buf_adds(&pre, "__hs_for ");
+	buf_addu(&pre, c->id);
 	if (f->has_in) {
 		if (list.len) {
 			buf_add(&pre, " ", 1);
@@ -248,7 +259,11 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 	free(pre.p);
 	if (f->body) {
 		struct buf it = {0};
-		buf_addf(&it, "__hs_iter %u \"${%.*s-}\"; ", c->id, (int)f->name_len, f->name);
+		buf_adds(&it, "__hs_iter ");
+		buf_addu(&it, c->id);
+		buf_add(&it, " \"${", 4);
+		buf_add(&it, f->name, f->name_len);
+		buf_adds(&it, "-}\"; ");
 		edit_add_buf(e, f->body->range.start, 0, &it);
 		free(it.p);
 	}
@@ -287,6 +302,7 @@ struct stream {
 	size_t batch; /* start of the current batch */
 	size_t next;  /* fill_holes: the next hole */
 	struct buf fin;
+	int lean; /* HS_REWRITE_NO_TABLE */
 	int oom;
 };
 
@@ -315,6 +331,16 @@ static void emit_entries(struct stream *st, const char *src, size_t from, size_t
 			st->rw->n_loops++;
 		}
 	}
+}
+
+/* The entries [from, to) (the last ones of the table) are final and their edits made: the
+ * table keeps them without their nodes, or drops them if none is wanted. */
+static void entries_done(struct stream *st, size_t from, size_t to)
+{
+	if (st->lean)
+		hs_analyzer_drop(st->z, from);
+	else
+		hs_analyzer_forget_nodes(st->z, from, to);
 }
 
 /* Room for the script, the prelude and a wrapper every ~60 bytes. */
@@ -359,7 +385,7 @@ static int step_cmd(const struct hs_node *andor, const char *src, void *ctx, uns
 	if (!dirty && uses[0] == uses[1]) {
 		emit_entries(st, src, from, to);
 		edits_apply(&st->e, src, &st->pos, &st->out);
-		hs_analyzer_forget_nodes(st->z, from, to);
+		entries_done(st, from, to);
 		return 0;
 	}
 	/* A hole: its text goes to fin, now if it may stand, else at the end. */
@@ -498,7 +524,7 @@ static int rewrite_cmd(const struct hs_node *andor, const char *src, void *ctx)
 	size_t to = hs_analyzer_table(st->z)->n;
 	emit_entries(st, src, from, to);
 	edits_apply(&st->e, src, &st->pos, &st->out);
-	hs_analyzer_forget_nodes(st->z, from, to);
+	entries_done(st, from, to);
 	return 0;
 }
 
@@ -577,14 +603,26 @@ static struct hs_rewrite *fail(struct stream *st, struct hs_rewrite *rw, struct 
 	return NULL;
 }
 
-static struct hs_rewrite *rewrite_two_passes(struct hs_rewrite *rw, const char *src, size_t len,
-					     const char *filename, struct hs_error *err)
+/* A stream with its analyzer; NULL when out of memory. */
+static struct hs_analyzer *stream_init(struct stream *st, struct hs_rewrite *rw, const char *src,
+				       size_t len, const char *filename, unsigned flags,
+				       struct hs_error *err)
 {
-	struct stream st = {.rw = rw, .src = src};
+	*st = (struct stream){.rw = rw, .src = src, .lean = !!(flags & HS_REWRITE_NO_TABLE)};
+	st->z = hs_analyzer_new(src, len, filename, err);
+	if (st->z && st->lean)
+		hs_analyzer_lean(st->z);
+	return st->z;
+}
+
+static struct hs_rewrite *rewrite_two_passes(struct hs_rewrite *rw, const char *src, size_t len,
+					     const char *filename, unsigned flags,
+					     struct hs_error *err)
+{
+	struct stream st;
 	struct hs_arena kept = {0}; /* the first pass's function definitions */
 	struct hs_error perr = HS_ERROR_INIT;
-	st.z = hs_analyzer_new(src, len, filename, err);
-	if (!st.z)
+	if (!stream_init(&st, rw, src, len, filename, flags, err))
 		return fail(&st, rw, err);
 	if (hs_parse_each_keep(src, len, filename, HS_PARSE_POSIX, scan_cmd, &st, &kept, &perr) <
 	    0) {
@@ -605,13 +643,13 @@ static struct hs_rewrite *rewrite_two_passes(struct hs_rewrite *rw, const char *
 
 /* One pass; returns rw unchanged (nothing filled in) when the two passes must do it. */
 static struct hs_rewrite *rewrite_one_pass(struct hs_rewrite *rw, const char *src, size_t len,
-					   const char *filename, struct hs_error *err)
+					   const char *filename, unsigned flags,
+					   struct hs_error *err)
 {
-	struct stream st = {.rw = rw, .src = src};
+	struct stream st;
 	struct hs_arena kept = {0}; /* function definitions */
 	struct hs_error perr = HS_ERROR_INIT;
-	st.z = hs_analyzer_new(src, len, filename, err);
-	if (!st.z)
+	if (!stream_init(&st, rw, src, len, filename, flags, err))
 		return fail(&st, rw, err);
 	hs_analyzer_stream_begin(st.z);
 	if (start_output(&st, len) < 0)
@@ -652,9 +690,9 @@ struct hs_rewrite *hs_rewrite_script(const char *src, size_t len, const char *fi
 	}
 	if (len > HS_REWRITE_MAX_SIZE && !(flags & HS_REWRITE_ANY_SIZE))
 		return refuse(rw, src, len, "the script is over 120 KiB", filename, NULL, err);
-	struct hs_rewrite *res = rewrite_one_pass(rw, src, len, filename, err);
+	struct hs_rewrite *res = rewrite_one_pass(rw, src, len, filename, flags, err);
 	if (res && !res->text)
-		res = rewrite_two_passes(rw, src, len, filename, err);
+		res = rewrite_two_passes(rw, src, len, filename, flags, err);
 	return res;
 }
 

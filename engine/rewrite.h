@@ -14,6 +14,9 @@ struct hs_ast;
 
 /* hs_rewrite_script flags */
 #define HS_REWRITE_ANY_SIZE (1u << 0) /* no size limit (hs preprocess, benchmarks) */
+/* no table: analysis->n is 0 (the text alone is wanted; a large script's table costs more
+ * memory than the rest) */
+#define HS_REWRITE_NO_TABLE (1u << 1)
 
 struct hs_rewrite {
 	char *text; /* the script the shell runs: rewritten, or a copy of the original */
