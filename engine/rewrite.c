@@ -168,7 +168,9 @@ static void wrap_node(struct edits *e, const struct hs_cmd *c)
 {
 	struct buf *b = &e->text;
 	size_t t = b->len;
-	buf_adds(b, "if __hs_node ");
+	/* In a function body: the variant that checks it runs in the main shell (a function may
+	 * be called from a subshell; docs/runtime-protocol.md, "Subshells"). */
+	buf_adds(b, c->func ? "if __hs_fnode " : "if __hs_node ");
 	buf_addu(b, c->id);
 	buf_add(b, " ", 1);
 	buf_addu(b, c->n_vars);
@@ -241,7 +243,7 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 		}
 		buf_add(&list, src + pos, w->range.end - pos);
 	}
-	buf_adds(&pre, "__hs_for ");
+	buf_adds(&pre, c->func ? "__hs_ffor " : "__hs_for ");
 	buf_addu(&pre, c->id);
 	if (f->has_in) {
 		if (list.len) {
@@ -259,7 +261,7 @@ static void announce_loop(struct edits *e, const char *src, const struct hs_cmd 
 	free(pre.p);
 	if (f->body) {
 		struct buf it = {0};
-		buf_adds(&it, "__hs_iter ");
+		buf_adds(&it, c->func ? "__hs_fiter " : "__hs_iter ");
 		buf_addu(&it, c->id);
 		buf_add(&it, " \"${", 4);
 		buf_add(&it, f->name, f->name_len);

@@ -8,18 +8,32 @@
 # functions are stubs and no variable is set.
 __hs_off() {
 	__hs_node() { return 1; };
+	__hs_fnode() { return 1; };
 	__hs_ret() { return 0; };
 	__hs_for() { return 0; };
+	__hs_ffor() { return 0; };
 	__hs_iter() { return 0; };
+	__hs_fiter() { return 0; };
 };
 __hs_live() {
 	__hs_q=' ';
 	__hs_qn=0;
-	__hs_node() {
-		__hs_st=$?;
+	__hs_main() {
 		__hs_p=;
 		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
-		case $__hs_p in "$__hs_pid") ;; *) return 1;; esac;
+		case $__hs_p in "$__hs_pid") return 0;; esac;
+		return 1;
+	};
+	__hs_node() {
+		__hs_st=$?;
+		__hs_ask "$@";
+	};
+	__hs_fnode() {
+		__hs_st=$?;
+		__hs_main || return 1;
+		__hs_ask "$@";
+	};
+	__hs_ask() {
 		case $__hs_q in *" $1 "*) __hs_qn=$((__hs_qn + 1)); case $__hs_qn in 64) __hs_q=' '; __hs_qn=0;; esac; printf '%s\0' ran "$1" >&9; return 1;; esac;
 		__hs_n=$1;
 		__hs_k=$2;
@@ -46,20 +60,22 @@ __hs_live() {
 	};
 	__hs_ret() { return "$__hs_rs"; };
 	__hs_for() {
-		__hs_p=;
-		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
-		case $__hs_p in "$__hs_pid") ;; *) return 0;; esac;
 		__hs_n=$1;
 		shift;
 		printf '%s\0' for "$__hs_n" "$#" "$@" >&9;
 		return 0;
 	};
 	__hs_iter() {
-		__hs_p=;
-		IFS=' ' read -r __hs_p __hs_x </proc/self/stat || :;
-		case $__hs_p in "$__hs_pid") ;; *) return 0;; esac;
 		printf '%s\0' iter "$1" "${2-}" >&9;
 		return 0;
+	};
+	__hs_ffor() {
+		__hs_main || return 0;
+		__hs_for "$@";
+	};
+	__hs_fiter() {
+		__hs_main || return 0;
+		__hs_iter "$@";
 	};
 	printf '%s\0' hello 3 "$__hs_pid" >&9;
 };

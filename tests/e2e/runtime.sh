@@ -25,7 +25,7 @@ EOF
 x=1
 if __hs_node 1 2 "${x+1}" "${x-}" "${IFS+1}" "${IFS-}" "$@"; then __hs_ret; else { echo "one $x $1"; } 9>&-; fi
 __hs_for 1 a "b c"; for i in a "b c"; do __hs_iter 1 "${i-}"; if __hs_node 2 0 "$@"; then __hs_ret; else { echo "it $i"; } 9>&-; fi; if __hs_node 3 0 "$@"; then __hs_ret; else { ls /proc/self/fd | wc -l; } 9>&-; fi; done
-( if __hs_node 4 0 "$@"; then __hs_ret; else { echo sub; } 9>&-; fi )
+( __hs_ffor 2 x; for s in x; do __hs_fiter 2 "$s"; if __hs_fnode 4 0 "$@"; then __hs_ret; else { echo sub; } 9>&-; fi; done )
 if __hs_node 5 0 "$@"; then __hs_ret; else { echo four; } 9>&-; fi; echo "st=$?"
 IFS=:; set -u; if __hs_node 6 1 "${x+1}" "${x-}" "$@"; then __hs_ret; else { echo "five $x"; } 9>&-; fi
 EOF

@@ -103,10 +103,10 @@ START_TEST(lines_and_other_bytes_are_kept)
 	struct hs_rewrite *rw = rewrite(src);
 	const char *b = body(rw);
 	ck_assert_uint_eq(lines(b), lines(src));
-	/* Removing the wrappers gives back the original. */
+	/* Removing the wrappers gives back the original (in a function body: __hs_fnode). */
 	char *copy = strdup(b), *o = copy;
 	for (const char *p = b; *p;) {
-		const char *w = strstr(p, "if __hs_node ");
+		const char *w = strstr(p, "if __hs_");
 		if (!w) {
 			strcpy(o, p);
 			break;
@@ -123,6 +123,7 @@ START_TEST(lines_and_other_bytes_are_kept)
 	ck_assert_str_eq(copy, src);
 	free(copy);
 	ck_assert_uint_eq(rw->n_nodes, 3);
+	ck_assert_ptr_nonnull(strstr(b, "f() {\n  if __hs_fnode 7 "));
 	hs_rewrite_free(rw);
 }
 END_TEST
