@@ -122,6 +122,7 @@ struct spec_state {
 	 * it start only once that node has taken effect, which a run cannot see before
 	 * (years.sh: the analyses of a year read what its tar extracts). */
 	unsigned *dep_on;
+	unsigned ncpu; /* stacked runs only on an idle CPU (they compete with the shell's work) */
 	unsigned *pending; /* scratch for hs_spec_schedule: the nodes not yet taken effect */
 	struct job **pending_job; /* and their jobs (NULL: none) */
 	uint64_t next_tag;
@@ -1153,7 +1154,8 @@ void hs_spec_schedule(struct sched *s)
 			/* One run of the node it depends on, finished: run on top of its changes
 			 * (docs/engine.md, "Stacking"). */
 			if (writers != 1 || cfg->no_stack || !base || base->state != JOB_DONE ||
-			    !base->has_post || !hs_runner_stackable(base->r))
+			    !base->has_post || sp->running + sp->shell_running >= sp->ncpu ||
+			    !hs_runner_stackable(base->r))
 				base = NULL;
 		}
 		if (j || !wait_deps)
@@ -1492,6 +1494,8 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->order = calloc(cfg->nnodes, sizeof(unsigned));
 	sp->shell_us = calloc(sp->nby_id, sizeof(double));
 	sp->quick_runs = calloc(sp->nby_id, 1);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	sp->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
 	sp->dep_on = calloc(sp->nby_id, sizeof(unsigned));
 	sp->pending = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(unsigned));
 	sp->pending_job = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(struct job *));
