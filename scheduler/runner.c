@@ -413,12 +413,7 @@ static int stamp_now(const char *path, struct hs_tracer_stamp *s)
 			return -1;
 		s->absent = true;
 	} else {
-		s->dev = sb.st_dev;
-		s->ino = sb.st_ino;
-		s->mode = sb.st_mode;
-		s->size = sb.st_size;
-		s->mtime = sb.st_mtim;
-		s->ctime = sb.st_ctim;
+		hs_stamp_from_stat(s, &sb);
 	}
 	clock_gettime(CLOCK_REALTIME, &s->taken);
 	return 0;

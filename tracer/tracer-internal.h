@@ -174,7 +174,6 @@ void hs_rec_write(struct hs_tracer *t, const char *path, size_t len, unsigned ki
 void hs_rec_exec(struct hs_tracer *t, const char *path, pid_t tid);
 void hs_rec_flag(struct hs_tracer *t, enum hs_tracer_flag_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void hs_stamp_from_stat(struct hs_tracer_stamp *st, const struct stat *sb);
 void hs_records_free(struct hs_tracer *t);
 /* Forget cached resolutions: after a name change (seen cache), after a rename, link or removal
  * (identity cache). */

@@ -74,6 +74,10 @@ struct hs_tracer_stamp {
 	struct timespec taken; /* CLOCK_REALTIME when the read was recorded (just after the stat) */
 };
 
+struct stat;
+/* A stamp of what sb describes (present; `taken` left as it is). */
+void hs_stamp_from_stat(struct hs_tracer_stamp *st, const struct stat *sb);
+
 /* What a read was (a bit set: one path can be read several ways). */
 enum {
 	HS_TRACER_READ = 1 << 0, /* content (open for reading, readlink, a followed symlink) */

@@ -242,6 +242,29 @@ START_TEST(a_directory_made_again_after_a_lookup_makes_the_run_stale)
 }
 END_TEST
 
+/* For the stacking tests: the base, started and run to its end (NULL when runs cannot work
+ * on this host), and the teardown of a base and a run stacked on it. */
+static struct hs_runner *finished_base(const char *script, int *out)
+{
+	struct hs_runner *w = start(script, out);
+	if (w) {
+		finish(w, *out);
+		ck_assert(hs_runner_stackable(w));
+	}
+	return w;
+}
+
+static void end_stack(struct hs_runner *w, struct hs_runner *n, int wout, int nout,
+		      const char *dir)
+{
+	hs_runner_free(w);
+	hs_runner_free(n);
+	hs_runner_flush();
+	close(wout);
+	close(nout);
+	rm_scratch(dir);
+}
+
 /* A run stacked on a finished one sees its files; the base commits while the stacked run
  * still reads them (they stay: commit by copy), and the stacked run is valid after that
  * commit although the files it read now have other inodes and times. */
@@ -251,13 +274,11 @@ START_TEST(stacked_run_reads_its_base_and_stays_valid_across_its_commit)
 	int wout, nout;
 	scratch(dir);
 	snprintf(script, sizeof(script), "mkdir %s/d && echo one > %s/d/f", dir, dir);
-	struct hs_runner *w = start(script, &wout);
+	struct hs_runner *w = finished_base(script, &wout);
 	if (!w) {
 		rm_scratch(dir);
 		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
 	}
-	finish(w, wout);
-	ck_assert(hs_runner_stackable(w));
 	snprintf(script, sizeof(script), "cat %s/d/f; sleep 2; cat %s/d/f > %s/g", dir, dir, dir);
 	struct hs_runner *n = start_on(script, w, &nout);
 	ck_assert_ptr_eq(hs_runner_base(n), w);
@@ -276,12 +297,7 @@ START_TEST(stacked_run_reads_its_base_and_stays_valid_across_its_commit)
 	ck_assert_msg(hs_runner_reads_valid(n, &stale), "stale after the commit: %s", stale);
 	commit(n);
 	ck_assert_str_eq(slurp(strcat(strcpy(script, dir), "/g")), "one\n");
-	hs_runner_free(w);
-	hs_runner_free(n);
-	hs_runner_flush();
-	close(wout);
-	close(nout);
-	rm_scratch(dir);
+	end_stack(w, n, wout, nout, dir);
 }
 END_TEST
 
@@ -293,13 +309,11 @@ START_TEST(a_change_right_after_the_base_commit_makes_the_stacked_run_stale)
 	int wout, nout;
 	scratch(dir);
 	snprintf(script, sizeof(script), "echo one > %s/f", dir);
-	struct hs_runner *w = start(script, &wout);
+	struct hs_runner *w = finished_base(script, &wout);
 	if (!w) {
 		rm_scratch(dir);
 		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
 	}
-	finish(w, wout);
-	ck_assert(hs_runner_stackable(w));
 	snprintf(script, sizeof(script), "cat %s/f", dir);
 	struct hs_runner *n = start_on(script, w, &nout);
 	ck_assert_str_eq(finish(n, nout), "one\n");
@@ -312,12 +326,7 @@ START_TEST(a_change_right_after_the_base_commit_makes_the_stacked_run_stale)
 	const char *stale;
 	ck_assert(!hs_runner_reads_valid(n, &stale));
 	ck_assert_str_eq(stale, path);
-	hs_runner_free(w);
-	hs_runner_free(n);
-	hs_runner_flush();
-	close(wout);
-	close(nout);
-	rm_scratch(dir);
+	end_stack(w, n, wout, nout, dir);
 }
 END_TEST
 
@@ -331,13 +340,11 @@ START_TEST(a_live_change_under_the_base_before_its_commit_makes_the_stacked_run_
 	scratch(dir);
 	usleep(30 * 1000); /* the directory's times well before any stamp of it */
 	snprintf(script, sizeof(script), "echo one > %s/f", dir);
-	struct hs_runner *w = start(script, &wout);
+	struct hs_runner *w = finished_base(script, &wout);
 	if (!w) {
 		rm_scratch(dir);
 		HS_SKIP("runs cannot work on this host (hs_runner_probe)");
 	}
-	finish(w, wout);
-	ck_assert(hs_runner_stackable(w));
 	snprintf(script, sizeof(script), "ls %s", dir);
 	struct hs_runner *n = start_on(script, w, &nout);
 	ck_assert_str_eq(finish(n, nout), "f\n");
@@ -350,11 +357,7 @@ START_TEST(a_live_change_under_the_base_before_its_commit_makes_the_stacked_run_
 	ck_assert(!hs_runner_base_lost(n));
 	hs_runner_free(w);
 	ck_assert(hs_runner_base_lost(n));
-	hs_runner_free(n);
-	hs_runner_flush();
-	close(wout);
-	close(nout);
-	rm_scratch(dir);
+	end_stack(NULL, n, wout, nout, dir);
 }
 END_TEST
 
