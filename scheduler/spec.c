@@ -1500,8 +1500,7 @@ int hs_spec_init(struct sched *s, struct hs_error *err)
 	sp->pending = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(unsigned));
 	sp->pending_job = calloc((size_t)cfg->window * HORIZON_PER_SLOT + 1, sizeof(struct job *));
 	if (!sp->by_id || !sp->order || !sp->shell_us || !sp->quick_runs || !sp->dep_on ||
-	    !sp->pending ||
-	    !sp->pending_job)
+	    !sp->pending || !sp->pending_job)
 		return hs_error_set(err, ENOMEM, "node table");
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		sp->by_id[cfg->nodes[i].id] = &cfg->nodes[i];
