@@ -44,7 +44,7 @@ void hs_sched_unwatch(struct sched *s, int fd)
 
 int hs_sched_reply(struct sched *s, const char *line)
 {
-	if (s->sock < 0)
+	if (s->sock < 0 || s->muted)
 		return -1;
 	if (hs_write_full(s->sock, line, strlen(line)) < 0) {
 		/* The shell closed its end: it answers "run" itself from now on. */
@@ -101,6 +101,8 @@ static int on_socket(struct sched *s)
 		s->sock = -1;
 		return 0;
 	}
+	if (s->muted)
+		return 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
 			struct ucred cr;
@@ -130,9 +132,9 @@ static int on_socket(struct sched *s)
 		if (used < 0) {
 			/* A protocol error: stop talking; the runtime then runs everything itself. */
 			hs_warn("runtime protocol: %s; speculation off", err.msg);
-			hs_sched_unwatch(s, s->sock);
-			close(s->sock);
-			s->sock = -1;
+			hs_spec_stop(s);
+			shutdown(s->sock, SHUT_WR);
+			s->muted = true;
 			s->inlen = 0;
 			return 0;
 		}

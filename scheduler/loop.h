@@ -28,6 +28,10 @@ struct sched {
 	size_t inlen, incap;
 	struct hs_report report;
 	struct spec_state *spec;
+	/* After a protocol error: the socket is shut for writing (the runtime reads EOF at its
+	 * next node and runs everything itself) and what the shell still writes is drained
+	 * unread; closing it would raise SIGPIPE in the shell at its next one-way message. */
+	bool muted;
 };
 
 int hs_sched_watch(struct sched *s, int fd, uint64_t tag);
@@ -47,6 +51,9 @@ bool hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events);
 /* Start speculative runs up to the window; called after a batch of events with a message
  * from the shell or a run that ended. Returns from hs_spec_on_event: whether a run ended. */
 void hs_spec_schedule(struct sched *s);
+/* Speculation off from now on: every run is thrown away (none may be committed: the shell
+ * runs every node itself after a protocol error, the one it waits on included). */
+void hs_spec_stop(struct sched *s);
 /* Kill and remove every speculative run. */
 void hs_spec_cleanup(struct sched *s);
 

@@ -1448,6 +1448,18 @@ bool hs_spec_on_event(struct sched *s, uint64_t tag, uint32_t events)
 	return true;
 }
 
+void hs_spec_stop(struct sched *s)
+{
+	struct spec_state *sp = s->spec;
+
+	if (!sp)
+		return;
+	sp->enabled = false;
+	sp->awaited = NULL;
+	while (sp->jobs)
+		job_free(s, sp->jobs, false, "speculation off");
+}
+
 static char *find_in_path(const char *name)
 {
 	const char *path = getenv("PATH");

@@ -91,6 +91,14 @@ printf '%s\n' 'for i in 1 2 3 4; do' '	sh -c "sleep 0.1; echo \$0" $i > f$i' \
 t_eq "--no-stack: same output" "$(printf '1\n2\n3\n4'):0" "$(cat ns.out):$rc"
 t_eq "--no-stack: no stacked run in the log" 0 "$(grep -c '"stacked_on"' ns.log)"
 
+# A runtime protocol error (the script writes on fd 9 through eval, where the rewriter cannot
+# see it): speculation off, and the script runs to its end. The scheduler used to close its
+# end, and the loop's next one-way message killed the shell with SIGPIPE.
+"$HS" -c 'eval "printf \"x\\0\" >&9"; for i in 1 2 3; do echo $i; done; sleep 0.1; echo end' \
+	>pe.out 2>pe.err; rc=$?
+t_eq "protocol error: the script runs to its end" "$(printf '1\n2\n3\nend'):0" "$(cat pe.out):$rc"
+t_check "protocol error: hs says speculation is off" grep -q 'runtime protocol: .*speculation off' pe.err
+
 # Speculation off (here: a script the rewriter refuses) means `dash FILE`, never `dash -c
 # TEXT`, reports or not: set -v prints the lines as dash reads them, a line the script appends
 # to its own file runs, and the script sees no trace of hs.
