@@ -85,7 +85,6 @@ struct job {
 	uint64_t tag;
 	int watched[2]; /* the runner's fds in the loop's epoll set, -1 when not */
 	bool seen; /* still in the latest predicted sequence */
-	struct job *base; /* to stack it on, from hs_spec_schedule to job_start */
 };
 
 struct spec_state {
@@ -660,7 +659,9 @@ static unsigned lane_take(struct spec_state *sp)
 	return 8 * sizeof(sp->lanes);
 }
 
-static int job_start(struct sched *s, struct job *j)
+/* Start j's run, stacked on base's (NULL: none; base's job may go before j: its runner
+ * stays while j's runs). */
+static int job_start(struct sched *s, struct job *j, const struct job *base)
 {
 	struct spec_state *sp = s->spec;
 	struct hs_error err = HS_ERROR_INIT;
@@ -668,9 +669,6 @@ static int job_start(struct sched *s, struct job *j)
 	char *script = NULL;
 	char iter[64];
 	int rc = -1;
-	/* Only for the start: the base's job may go before this one (its runner stays). */
-	struct job *base = j->base;
-	j->base = NULL;
 
 	pos_iter(&j->pos, iter, sizeof(iter));
 	if (!envp)
@@ -1180,10 +1178,9 @@ void hs_spec_schedule(struct sched *s)
 				free(j);
 				break;
 			}
-			j->base = base;
 			j->next = sp->jobs;
 			sp->jobs = j;
-			job_start(s, j);
+			job_start(s, j, base);
 			sp->pending_job[npending - 1] = j;
 		}
 		if (j)
@@ -1251,13 +1248,16 @@ static void close_shell_span(struct sched *s)
 }
 
 /* Where the shell is now, from the loop stack: false when a loop around the node was not
- * announced (then nothing is predicted from here). */
+ * announced, or the node is in a function body (then nothing is predicted from here). */
 static bool locate(struct sched *s, const struct hs_sched_node *node, struct pos *p)
 {
 	struct spec_state *sp = s->spec;
 	int chain[MAX_DEPTH];
-	int n = loop_chain(s->cfg, node->loop, chain);
 
+	/* A function body runs where it is called: it says nothing about the loops. */
+	if (node->flags & HS_SCHED_NODE_INFUNC)
+		return false;
+	int n = loop_chain(s->cfg, node->loop, chain);
 	memset(p, 0, sizeof(*p));
 	p->node = node->id;
 	if (n < 0)
@@ -1299,8 +1299,7 @@ static void on_node(struct sched *s, struct hs_msg *m)
 	note_known(sp, &m->st);
 	hs_shstate_release(&sp->cur);
 	sp->have_cur = hs_shstate_copy(&sp->cur, &m->st) == 0;
-	/* A function body runs where it is called: it says nothing about the loops. */
-	sp->cur_pos_valid = !(node->flags & HS_SCHED_NODE_INFUNC) && locate(s, node, &sp->cur_pos);
+	sp->cur_pos_valid = locate(s, node, &sp->cur_pos);
 	char key[160];
 	pos_key(&sp->cur_pos, key, sizeof(key));
 	struct job *j = sp->cur_pos_valid ? job_find(sp, key) : NULL;
@@ -1352,8 +1351,7 @@ static void on_ran(struct sched *s, const struct hs_msg *m)
 	const struct hs_sched_node *node = node_by_id(sp, m->id);
 
 	s->report.nodes++;
-	sp->cur_pos_valid = node && !(node->flags & HS_SCHED_NODE_INFUNC) &&
-			    locate(s, node, &sp->cur_pos);
+	sp->cur_pos_valid = node && locate(s, node, &sp->cur_pos);
 	shell_runs(s, m->id, "quick, run without asking", false);
 }
 
