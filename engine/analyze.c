@@ -74,15 +74,17 @@ static void pool_free(struct hs_analysis_pool *pool)
 	free(pool);
 }
 
-/* Names (variables, commands) interned in the pool: one copy of each, so that a set of
- * names compares pointers. */
-struct intern_entry {
-	char *s;
+/* A name in an open-addressing table (a power of 2 slots, at most half full): the interned
+ * names and the candidate function names. */
+struct name_slot {
+	const char *s;
 	size_t len;
 };
 
+/* Names (variables, commands) interned in the pool: one copy of each, so that a set of
+ * names compares pointers. */
 struct intern {
-	struct intern_entry *v;
+	struct name_slot *v;
 	size_t cap, n; /* cap: a power of 2, or 0 */
 	struct hs_analysis_pool *pool;
 	int oom;
@@ -96,43 +98,50 @@ static size_t name_hash(const char *p, size_t len)
 	return h ^ (h >> 29);
 }
 
-static int intern_grow(struct intern *in)
+/* The slot of p[0..len) in v (cap slots), or the empty one where it goes. */
+static inline size_t slot_find(const struct name_slot *v, size_t cap, const char *p, size_t len)
 {
-	size_t cap = in->cap ? in->cap * 2 : 256;
-	struct intern_entry *v = calloc(cap, sizeof(*v));
-	if (!v)
+	size_t i = name_hash(p, len) & (cap - 1);
+	while (v[i].s && !(v[i].len == len && memcmp(v[i].s, p, len) == 0))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Room for one more name beside n: the table doubled (first slots when empty) once it would
+ * be over half full. -1 when out of memory. */
+static int slots_reserve(struct name_slot **v, size_t *cap, size_t n, size_t first)
+{
+	if ((n + 1) * 2 <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : first;
+	struct name_slot *nv = calloc(ncap, sizeof(*nv));
+	if (!nv)
 		return -1;
-	for (size_t i = 0; i < in->cap; i++) {
-		if (!in->v[i].s)
-			continue;
-		size_t j = name_hash(in->v[i].s, in->v[i].len) & (cap - 1);
-		while (v[j].s)
-			j = (j + 1) & (cap - 1);
-		v[j] = in->v[i];
-	}
-	free(in->v);
-	in->v = v;
-	in->cap = cap;
+	for (size_t i = 0; i < *cap; i++)
+		if ((*v)[i].s)
+			nv[slot_find(nv, ncap, (*v)[i].s, (*v)[i].len)] = (*v)[i];
+	free(*v);
+	*v = nv;
+	*cap = ncap;
 	return 0;
 }
 
 /* The interned copy of p[0..len); NULL (and in->oom) when out of memory. */
 static char *intern(struct intern *in, const char *p, size_t len)
 {
-	if ((in->n + 1) * 2 > in->cap && intern_grow(in) < 0) {
+	if (slots_reserve(&in->v, &in->cap, in->n, 256) < 0) {
 		in->oom = 1;
 		return NULL;
 	}
-	size_t i = name_hash(p, len) & (in->cap - 1);
-	for (; in->v[i].s; i = (i + 1) & (in->cap - 1))
-		if (in->v[i].len == len && memcmp(in->v[i].s, p, len) == 0)
-			return in->v[i].s;
+	struct name_slot *e = &in->v[slot_find(in->v, in->cap, p, len)];
+	if (e->s)
+		return (char *)e->s; /* the pool's copy, ours to hand out */
 	char *s = pool_strndup(in->pool, p, len);
 	if (!s) {
 		in->oom = 1;
 		return NULL;
 	}
-	in->v[i] = (struct intern_entry){s, len};
+	*e = (struct name_slot){s, len};
 	in->n++;
 	return s;
 }
@@ -417,14 +426,9 @@ struct func_use {
 	size_t version;
 };
 
-/* An open-addressing set of names (pointers into the script, not copied). */
-struct cand {
-	const char *p;
-	size_t len;
-};
-
+/* A set of names (pointers into the script, not copied). */
 struct cands {
-	struct cand *v;
+	struct name_slot *v;
 	size_t cap, n; /* cap: a power of 2, or 0 */
 	/* a bit per (first byte, last byte, length) of the names: it is asked for every command
 	 * name, and most are not in the set */
@@ -504,42 +508,18 @@ static inline int cands_has(const struct cands *s, const char *p, size_t len)
 {
 	if (!len || !(s->filter[cand_bit(p, len) / 64] & (1ull << (cand_bit(p, len) % 64))))
 		return 0;
-	for (size_t i = name_hash(p, len) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		const struct cand *e = &s->v[i];
-		if (!e->p)
-			return 0;
-		if (e->len == len && memcmp(e->p, p, len) == 0)
-			return 1;
-	}
+	return s->v[slot_find(s->v, s->cap, p, len)].s != NULL;
 }
 
 static void cands_add(struct cands *s, const char *p, size_t len)
 {
 	if (!len || cands_has(s, p, len))
 		return;
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct cand *v = calloc(cap, sizeof(*v));
-		if (!v) {
-			s->oom = 1;
-			return;
-		}
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->v[i].p)
-				continue;
-			size_t j = name_hash(s->v[i].p, s->v[i].len) & (cap - 1);
-			while (v[j].p)
-				j = (j + 1) & (cap - 1);
-			v[j] = s->v[i];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = cap;
+	if (slots_reserve(&s->v, &s->cap, s->n, 64) < 0) {
+		s->oom = 1;
+		return;
 	}
-	size_t i = name_hash(p, len) & (s->cap - 1);
-	while (s->v[i].p)
-		i = (i + 1) & (s->cap - 1);
-	s->v[i] = (struct cand){p, len};
+	s->v[slot_find(s->v, s->cap, p, len)] = (struct name_slot){p, len};
 	s->n++;
 	s->filter[cand_bit(p, len) / 64] |= 1ull << (cand_bit(p, len) % 64);
 }
