@@ -49,6 +49,16 @@ static inline void hs_fclosep(FILE **f)
 		_fd;                                                                               \
 	})
 
+/* Delete every entry of the uthash table head (entries linked by `hh`) and free it; el and
+ * tmp are scratch pointers of the entry type. Needs <uthash.h> where it is used. */
+#define HS_HASH_FREE_ALL(head, el, tmp)                                                            \
+	do {                                                                                       \
+		HASH_ITER(hh, head, el, tmp) {                                                     \
+			HASH_DEL(head, el);                                                        \
+			free(el);                                                                  \
+		}                                                                                  \
+	} while (0)
+
 /* Read exactly len bytes unless EOF comes first; retries EINTR and short reads.
  * Returns the number of bytes read (< len only at EOF) or -1 with errno set. */
 ssize_t hs_read_full(int fd, void *buf, size_t len);

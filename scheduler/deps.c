@@ -11,6 +11,8 @@
  * `out/$f` in two nodes of one loop body names the same file in each iteration. */
 #include "scheduler/sched-internal.h"
 
+#include "lib/util.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -155,8 +157,5 @@ void hs_sched_text_deps(const struct hs_sched_node *const *nodes, size_t n, unsi
 			add_writes(nodes[i], &targets);
 		}
 	}
-	HASH_ITER(hh, targets, t, tmp) {
-		HASH_DEL(targets, t);
-		free(t);
-	}
+	HS_HASH_FREE_ALL(targets, t, tmp);
 }

@@ -217,10 +217,7 @@ int hs_ptrace_finish(struct hs_tracer *t, struct hs_error *err)
 		t->thread_started = false;
 	}
 	struct task_entry *e, *tmp;
-	HASH_ITER(hh, t->tasks, e, tmp) {
-		HASH_DEL(t->tasks, e);
-		free(e);
-	}
+	HS_HASH_FREE_ALL(t->tasks, e, tmp);
 	t->done = true;
 	if (t->thread_rc < 0) {
 		if (err)

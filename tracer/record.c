@@ -122,18 +122,9 @@ void hs_seen_clear(struct hs_tracer *t)
 	struct seen_entry *e, *tmp;
 	struct exec_entry *x, *xt;
 
-	HASH_ITER(hh, t->seen, e, tmp) {
-		HASH_DEL(t->seen, e);
-		free(e);
-	}
-	HASH_ITER(hh, t->exec_cache, x, xt) {
-		HASH_DEL(t->exec_cache, x);
-		free(x);
-	}
-	HASH_ITER(hh, t->seen_absent, e, tmp) {
-		HASH_DEL(t->seen_absent, e);
-		free(e);
-	}
+	HS_HASH_FREE_ALL(t->seen, e, tmp);
+	HS_HASH_FREE_ALL(t->exec_cache, x, xt);
+	HS_HASH_FREE_ALL(t->seen_absent, e, tmp);
 	t->nseen = 0;
 }
 
@@ -161,18 +152,9 @@ void hs_records_free(struct hs_tracer *t)
 	struct wr_entry *w, *wt;
 	struct flag_entry *f, *ft;
 
-	HASH_ITER(hh, t->reads, r, rt) {
-		HASH_DEL(t->reads, r);
-		free(r);
-	}
-	HASH_ITER(hh, t->writes, w, wt) {
-		HASH_DEL(t->writes, w);
-		free(w);
-	}
-	HASH_ITER(hh, t->flags, f, ft) {
-		HASH_DEL(t->flags, f);
-		free(f);
-	}
+	HS_HASH_FREE_ALL(t->reads, r, rt);
+	HS_HASH_FREE_ALL(t->writes, w, wt);
+	HS_HASH_FREE_ALL(t->flags, f, ft);
 	for (size_t i = 0; i < t->nexecs; i++)
 		free((char *)t->execs[i].path);
 	free(t->execs);
