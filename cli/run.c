@@ -226,18 +226,18 @@ static unsigned announced_loop(const struct hs_analysis *a, unsigned loop)
 /* The plain assignments (HS_CMD_ASSIGN, one line, not in an and-or list) that come before
  * entry c in its block: the block of c's innermost announced loop, or the top level. A
  * speculative run replays them, so `name=${f#dir/}` in a loop body before a node needs no
- * prediction. Returns a malloc'd "a=1; b=2; " or NULL. */
-static char *node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, unsigned loop,
-			  struct hs_sched_node *node)
+ * prediction. Sets node->prelude (program order) and the variables they read. */
+static void node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, unsigned loop,
+			 struct hs_sched_node *node)
 {
 	const struct hs_cmd *anc = c;
 	const struct hs_cmd *pick[MAX_PRELUDE];
-	size_t n = 0, len = 1;
+	size_t n = 0;
 
 	while (anc->parent != loop) {
 		anc = hs_analysis_cmd(a, anc->parent);
 		if (!anc)
-			return NULL;
+			return;
 	}
 	for (unsigned id = anc->id - 1; id >= 1 && n < MAX_PRELUDE; id--) {
 		const struct hs_cmd *p = hs_analysis_cmd(a, id);
@@ -250,29 +250,30 @@ static char *node_prelude(const struct hs_analysis *a, const struct hs_cmd *c, u
 		if (memchr(a->src + p->range.start, '\n', p->range.end - p->range.start))
 			continue;
 		pick[n++] = p;
-		len += p->range.end - p->range.start + 2;
 	}
 	if (!n)
-		return NULL;
+		return;
 	size_t nvars = 0;
 	for (size_t k = 0; k < n; k++)
 		nvars += pick[k]->n_vars;
-	char *out = malloc(len), *w = out;
+	struct hs_sched_assign *pre = calloc(n, sizeof(*pre));
 	const char **vars = calloc(nvars + 1, sizeof(*vars));
-	if (!out || !vars)
+	if (!pre || !vars)
 		hs_die(2, "out of memory");
+	node->prelude = pre;
 	node->prelude_reads = vars;
 	while (n--) {
-		size_t l = pick[n]->range.end - pick[n]->range.start;
-		memcpy(w, a->src + pick[n]->range.start, l);
-		w += l;
-		*w++ = ';';
-		*w++ = ' ';
-		for (size_t k = 0; k < pick[n]->n_vars; k++)
-			vars[node->nprelude_reads++] = pick[n]->vars[k];
+		const struct hs_cmd *p = pick[n];
+		struct hs_sched_assign *e = &pre[node->nprelude++];
+		e->id = p->id;
+		e->text = strndup(a->src + p->range.start, p->range.end - p->range.start);
+		if (!e->text)
+			hs_die(2, "out of memory");
+		e->names = (const char **)p->assigns;
+		e->nnames = p->n_assigns;
+		for (size_t k = 0; k < p->n_vars; k++)
+			vars[node->nprelude_reads++] = p->vars[k];
 	}
-	*w = '\0';
-	return out;
 }
 
 /* The scheduler's node and loop tables from the rewriter's analysis. Nodes the scheduler
@@ -309,7 +310,7 @@ static void build_tables(const struct hs_rewrite *rw, struct hs_sched_config *cf
 		n->reads = (const char **)c->vars;
 		n->nreads = c->n_vars;
 		if (!(c->flags & HS_CMD_F_IN_FUNCTION))
-			n->prelude = node_prelude(a, c, loop, n);
+			node_prelude(a, c, loop, n);
 		if (c->kind == HS_CMD_ASSIGN_SUBST) {
 			n->writes = (const char **)c->assigns;
 			n->nwrites = c->n_assigns;

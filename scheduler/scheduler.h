@@ -34,11 +34,22 @@ struct hs_sched_node {
 	size_t nwrites;
 	unsigned flags;       /* HS_SCHED_NODE_* */
 	/* Plain assignments (no command substitution) that come before the node in its block
-	 * ("name=${f#dir/}; "), run before it in a speculative run, or NULL. Their values are
-	 * not predicted: the run reports the values it saw, and those are validated. */
-	const char *prelude;
+	 * ("name=${f#dir/}"), in program order, run before it in a speculative run (those the
+	 * shell has already run for the same block are left out where the state has their
+	 * variables: PATH=$PATH:/x applied twice is wrong). Their values are not predicted:
+	 * the run reports the values it saw and its environment, and those are validated. */
+	const struct hs_sched_assign *prelude;
+	size_t nprelude;
 	const char **prelude_reads; /* variables the prelude reads (predicted for the run) */
 	size_t nprelude_reads;
+};
+
+/* One assignment of a node's prelude. */
+struct hs_sched_assign {
+	unsigned id;	    /* its entry id: program order, like node ids */
+	const char *text;   /* "name=${f#dir/}" */
+	const char **names; /* the variables it assigns */
+	size_t nnames;
 };
 
 /* One for-loop of the script. */

@@ -85,6 +85,11 @@ struct job {
 	uint64_t tag;
 	int watched[2]; /* the runner's fds in the loop's epoll set, -1 when not */
 	bool seen; /* still in the latest predicted sequence */
+	/* Prelude entries the shell has already run with their effects in the prediction (bit
+	 * i: node->prelude[i]; left out of the run), and whether any is replayed (the run then
+	 * reports its environment after them: it is what validation compares). */
+	uint32_t prelude_done;
+	bool replays;
 };
 
 struct spec_state {
@@ -528,7 +533,7 @@ static bool exported(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (; *envp; envp++)
+	for (; envp && *envp; envp++)
 		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
 			return true;
 	return false;
@@ -549,9 +554,10 @@ static bool valid_name(const char *s)
  * environment, so the script has no newline of its own before the node), the options and
  * umask, then the node's text on its original line (so the shell's messages carry the
  * same line number), then the post-state on fd 9. */
-static char *build_script(const struct hs_sched_node *node, const struct hs_shstate *pred,
-			  char ***envp)
+static char *build_script(const struct job *j, char ***envp)
 {
+	const struct hs_sched_node *node = j->node;
+	const struct hs_shstate *pred = &j->pred;
 	struct sbuf b = {0};
 	char opts[16] = "";
 	size_t no = 0;
@@ -560,7 +566,9 @@ static char *build_script(const struct hs_sched_node *node, const struct hs_shst
 		const struct hs_var *v = &pred->vars[i];
 		if (!valid_name(v->name))
 			return NULL;
-		if (v->set && exported(*envp, v->name))
+		/* The environment is the shell's export -p at the latest report: fresher than a
+		 * value remembered from an older one (and `unset PATH` would lose it). */
+		if (exported(*envp, v->name))
 			continue;
 		if (v->set) {
 			char envname[300];
@@ -596,17 +604,22 @@ static char *build_script(const struct hs_sched_node *node, const struct hs_shst
 		sb_add(&b, opts);
 		sb_add(&b, "; ");
 	}
-	/* The assignments before the node, then the values the node will see: they replace
-	 * the predicted ones (job_read_post) and are what validation compares. */
-	if (node->prelude)
-		sb_add(&b, node->prelude);
-	sb_add(&b, "printf '%s\\0' x");
+	/* The assignments before the node, then the values the node will see (and, after an
+	 * assignment, the environment): they replace the predicted ones (job_read_post) and
+	 * are what validation compares. */
+	for (size_t i = 0; i < node->nprelude; i++) {
+		if (j->prelude_done & (1u << i))
+			continue;
+		sb_add(&b, node->prelude[i].text);
+		sb_add(&b, "; ");
+	}
+	sb_add(&b, "{ printf '%s\\0' x");
 	for (size_t i = 0; i < node->nreads; i++) {
 		if (!valid_name(node->reads[i]))
 			continue;
 		sb_add_var(&b, node->reads[i]);
 	}
-	sb_add(&b, " >&9; ");
+	sb_add(&b, j->replays ? "; export -p; printf '\\0'; } >&9; " : "; } >&9; ");
 	for (unsigned l = 1; l < node->line; l++)
 		sb_add(&b, "\n");
 	sb_add(&b, "{ ");
@@ -673,7 +686,7 @@ static int job_start(struct sched *s, struct job *j, const struct job *base)
 	pos_iter(&j->pos, iter, sizeof(iter));
 	if (!envp)
 		goto out;
-	script = build_script(j->node, &j->pred, &envp);
+	script = build_script(j, &envp);
 	if (!script) {
 		hs_error_set(&err, 0, "cannot build the run's script");
 		goto out;
@@ -729,8 +742,13 @@ out:
 	if (rc < 0) {
 		j->state = JOB_BROKEN;
 		j->broken_why = "setup failed";
+		j->end_us = hs_report_now_us();
+		/* Human text: quotes, backslashes and controls become plain characters. */
+		for (char *c = err.msg; *c; c++)
+			if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+				*c = *c == '"' ? '\'' : ' ';
 		hs_report_log(&s->report, "start-failed", j->pos.node, iter, "\"error\":\"%s\"",
-			      err.msg[0] ? "see stderr" : "unknown");
+			      err.msg[0] ? err.msg : "unknown");
 		if (getenv("HS_DEBUG"))
 			hs_warn("speculative run of node %s: %s", j->key, err.msg);
 	}
@@ -780,6 +798,17 @@ static void job_read_post(struct job *j)
 	}
 	f += 1 + 2 * nseen;
 	nf -= 1 + 2 * nseen;
+	if (j->replays) {
+		char *ex = nf ? strdup(f[0]) : NULL;
+		if (!ex) {
+			free(buf);
+			return;
+		}
+		free(j->pred.exports);
+		j->pred.exports = ex;
+		f++;
+		nf--;
+	}
 	if (nf == 2 + 2 * j->node->nwrites) {
 		j->status = atoi(f[0]);
 		j->post.pwd = strdup(f[1]);
@@ -1086,6 +1115,49 @@ static void answer(struct sched *s, struct job *j, const struct hs_msg *m)
 
 /* ---- scheduling ---- */
 
+/* Whether position p is in the shell's instance of loop's body (loop -1: the top level). */
+static bool shell_instance(const struct spec_state *sp, int loop, const struct pos *p)
+{
+	const struct level *a = NULL, *b = NULL;
+
+	if (loop < 0)
+		return true;
+	for (unsigned i = 0; i < p->depth; i++)
+		if (p->lv[i].loop == loop)
+			a = &p->lv[i];
+	for (unsigned i = 0; i < sp->cur_pos.depth; i++)
+		if (sp->cur_pos.lv[i].loop == loop)
+			b = &sp->cur_pos.lv[i];
+	return a && b && a->inst == b->inst && a->iter == b->iter;
+}
+
+/* The prelude entries of j's node that the shell has already run in the same block (before
+ * the node it reported) and whose variables the running state has: replaying them would
+ * apply them twice (`PATH=/x:$PATH`). The rest run in the run, as the shell will. */
+static void prelude_plan(const struct spec_state *sp, const struct hs_shstate *running,
+			 char ***envp, struct job *j)
+{
+	const struct hs_sched_node *node = j->node, *cur = node_by_id(sp, sp->cur_pos.node);
+	bool same = cur && !(cur->flags & HS_SCHED_NODE_INFUNC) &&
+		    shell_instance(sp, node->loop, &j->pos);
+
+	j->prelude_done = 0;
+	j->replays = false;
+	for (size_t i = 0; i < node->nprelude; i++) {
+		const struct hs_sched_assign *e = &node->prelude[i];
+		bool done = same && i < 32 && e->id < sp->cur_pos.node;
+		/* Its variables reported, or set by a predicted node, or in the environment. */
+		if (done && !*envp)
+			*envp = hs_exports_to_envp(running->exports ? running->exports : "", NULL);
+		for (size_t k = 0; done && k < e->nnames; k++)
+			done = hs_shstate_var(running, e->names[k]) || exported(*envp, e->names[k]);
+		if (done)
+			j->prelude_done |= 1u << i;
+		else
+			j->replays = true;
+	}
+}
+
 /* Recompute the predicted sequence from the shell's position; start jobs in it while the
  * window allows; discard jobs outside it. */
 void hs_spec_schedule(struct sched *s)
@@ -1093,6 +1165,7 @@ void hs_spec_schedule(struct sched *s)
 	struct spec_state *sp = s->spec;
 	const struct hs_sched_config *cfg = s->cfg;
 	struct hs_shstate running;
+	char **envp = NULL; /* running's environment, parsed when a prelude needs it */
 	struct pos p;
 	unsigned horizon = cfg->window * HORIZON_PER_SLOT;
 
@@ -1178,6 +1251,7 @@ void hs_spec_schedule(struct sched *s)
 				free(j);
 				break;
 			}
+			prelude_plan(sp, &running, &envp, j);
 			j->next = sp->jobs;
 			sp->jobs = j;
 			job_start(s, j, base);
@@ -1193,6 +1267,7 @@ void hs_spec_schedule(struct sched *s)
 		}
 	}
 	hs_shstate_release(&running);
+	hs_strv_free(envp);
 	for (struct job *j = sp->jobs, *nx; j; j = nx) {
 		nx = j->next;
 		if (!j->seen)
@@ -1309,14 +1384,15 @@ static void on_node(struct sched *s, struct hs_msg *m)
 	}
 	if (j->state == JOB_RUNNING) {
 		/* Doomed already (stale reads so far, or another state than predicted, where the
-		 * run has no prelude whose results are still to come): the shell runs it now. */
+		 * run replays no assignment whose results are still to come): the shell runs it
+		 * now. */
 		const char *why = NULL, *stale;
 		if (!hs_runner_base_committed(j->r)) {
 			why = "the run it was stacked on was not committed";
 		} else if (!hs_runner_reads_valid(j->r, &stale)) {
 			why = "stale read";
 			note_dep(sp, j->node->id, HS_DEP_ANY);
-		} else if (!j->node->prelude && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
+		} else if (!j->replays && !hs_shstate_matches(&j->pred, &m->st, j->node, &why))
 			why = "state";
 		if (why) {
 			job_free(s, j, false, NULL);

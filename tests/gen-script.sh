@@ -80,7 +80,7 @@ simple() {
 # stmt DEPTH: one statement into S (compound forms only at depth 0/1).
 stmt() {
 	local depth=$1 body1 body2 c
-	rnd 34
+	rnd 35
 	# GEN_STACK=1: half of the statements at the top are the stacking ones (32, 33).
 	if [ "${GEN_STACK:-0}" = 1 ] && [ "$depth" -eq 0 ] && [ $((R % 2)) = 0 ]; then
 		R=$((32 + R / 2 % 2))
@@ -215,6 +215,19 @@ EOT"
 		word
 		pick "ls D" "cat D/* 2>&1" "find D | sort" "ls -R D E"
 		S="for i in 1 2 3; do sh -c 'sleep 0.1; rm -rf D; mkdir -p D; echo $W > D/n\$0' \$i; $PICK; done"
+		;;
+	34)
+		# An exported variable that plain assignments extend, read by later commands only
+		# through their environment (runs replay the assignments before their node, and
+		# must not apply one the shell has already run a second time).
+		word
+		pick "printenv ACC" "env | grep -c '^ACC=$W'" "sh -c 'echo \"\${ACC%%:*}\"'"
+		rnd 2
+		if [ "$R" = 0 ]; then
+			S="export ACC; ACC=$W:\${ACC-}; sleep 0.1; $PICK"
+		else
+			S="export ACC; for i in 1 2; do ACC=$W\$i:\${ACC-}; $PICK; done"
+		fi
 		;;
 	esac
 }
