@@ -1,5 +1,6 @@
 /* Running a command in a sandbox: one clone3 into fresh mount, pid, IPC and network
- * namespaces (and a user namespace when not root). The clone child is the sandbox's init
+ * namespaces (and a user namespace when not root; the network namespace may be a shared
+ * one, joined). The clone child is the sandbox's init
  * (pid 1): it builds the mount tree from the plan, pivots into it, brings loopback up,
  * reports "ready" by closing the error pipe, vforks the command, forwards signals to it,
  * and when it exits kills what is left of the run, writes its shell-style status to the
@@ -169,6 +170,20 @@ static int mount_overlay(struct runctx *c, const char *what, const char *lowers,
 	if (u && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
 		child_fail(c->errfd, errno, "overlay on %s: userxattr (Linux >= 5.11 needed)",
 			   what);
+	if (upper) {
+		/* A volatile mount leaves work/incompat/volatile/dirty behind, and the kernel
+		 * refuses any mount over it: a recycled sandbox dir has it from its last run. */
+		char marker[PATH_MAX];
+		pfmt(marker, sizeof(marker), "%s/work/incompat/volatile/dirty", work);
+		unlink(marker);
+		pfmt(marker, sizeof(marker), "%s/work/incompat/volatile", work);
+		rmdir(marker);
+		pfmt(marker, sizeof(marker), "%s/work/incompat", work);
+		rmdir(marker);
+	}
+	/* Before Linux 5.10 there is no such option: the mount syncs, as without it. */
+	if (upper && (c->cmd->flags & HS_SANDBOX_VOLATILE))
+		fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
 #undef SET
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		int e = errno;
@@ -603,31 +618,83 @@ static void setup_dev(struct runctx *c)
 		child_fail(c->errfd, errno, "/dev/shm: tmpfs");
 }
 
+/* Bring lo up in the calling thread's network namespace. Returns 0, or an errno with *step
+ * set to the step that failed. */
+static int loopback_up(const char **step)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
+
+	*step = "socket";
+	if (fd < 0)
+		return errno;
+	pfmt(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	*step = "get flags";
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	*step = "up";
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	return e;
+}
+
 /* Thread of init: bring lo up. Failures land in c->lo_errno / c->lo_step. */
 static void *loopback_thread(void *arg)
 {
 	struct runctx *c = arg;
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	c->lo_errno = loopback_up(&c->lo_step);
+	return NULL;
+}
 
-	c->lo_step = "socket";
-	if (fd < 0)
-		goto fail;
-	pfmt(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	c->lo_step = "get flags";
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		goto fail;
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	c->lo_step = "up";
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		goto fail;
-	close(fd);
+struct netns_new {
+	int fd;
+	int err;
+	const char *step;
+};
+
+/* A thread's network namespace is its own (unshare and setns act on the calling thread):
+ * make one in a thread of ours, bring lo up there and keep an fd, and the process is
+ * untouched when the thread ends. */
+static void *netns_thread(void *arg)
+{
+	struct netns_new *n = arg;
+
+	n->step = "unshare";
+	if (unshare(CLONE_NEWNET) < 0) {
+		n->err = errno;
+		return NULL;
+	}
+	n->err = loopback_up(&n->step);
+	if (n->err)
+		return NULL;
+	n->step = "open";
+	n->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->fd < 0)
+		n->err = errno;
 	return NULL;
-fail:
-	c->lo_errno = errno;
-	if (fd >= 0)
-		close(fd);
-	return NULL;
+}
+
+int hs_sandbox_netns_new(struct hs_error *err)
+{
+	struct netns_new n = {.fd = -1};
+	pthread_t th;
+	int e = pthread_create(&th, NULL, netns_thread, &n);
+
+	if (e)
+		return hs_error_set(err, e, "shared network namespace: thread");
+	pthread_join(th, NULL);
+	if (n.err) {
+		if (n.fd >= 0)
+			close(n.fd);
+		return hs_error_set(err, n.err, "shared network namespace: %s", n.step);
+	}
+	return n.fd;
 }
 
 static void setup_mounts(struct runctx *c)
@@ -745,6 +812,12 @@ __attribute__((noreturn)) static void exec_command(struct runctx *c, const sigse
 	_exit(err == ENOENT ? 127 : 126);
 }
 
+/* Whether the run joins the caller's shared network namespace (root mode only). */
+static bool shared_net(const struct runctx *c)
+{
+	return (c->cmd->flags & HS_SANDBOX_SHARED_NET) && !c->sb->userns;
+}
+
 __attribute__((noreturn)) static void init_main(struct runctx *c)
 {
 	sigset_t set, old;
@@ -761,15 +834,24 @@ __attribute__((noreturn)) static void init_main(struct runctx *c)
 		write_file(c, "/proc/self/gid_map", buf);
 	}
 	/* Bringing lo up waits for an RCU grace period (~1-2 ms), and so does detaching the
-	 * old root: let them wait together. */
+	 * old root: let them wait together. A shared namespace has lo up already. */
 	pthread_t lo;
-	int lo_err = pthread_create(&lo, NULL, loopback_thread, c);
-	if (lo_err)
-		child_fail(c->errfd, lo_err, "loopback: thread");
+	bool own_net = !shared_net(c);
+	if (!own_net) {
+		if (setns(c->cmd->netns_fd, CLONE_NEWNET) < 0)
+			child_fail(c->errfd, errno, "join the shared network namespace");
+		close(c->cmd->netns_fd);
+	} else {
+		int lo_err = pthread_create(&lo, NULL, loopback_thread, c);
+		if (lo_err)
+			child_fail(c->errfd, lo_err, "loopback: thread");
+	}
 	setup_mounts(c);
-	pthread_join(lo, NULL);
-	if (c->lo_errno)
-		child_fail(c->errfd, c->lo_errno, "loopback: %s", c->lo_step);
+	if (own_net) {
+		pthread_join(lo, NULL);
+		if (c->lo_errno)
+			child_fail(c->errfd, c->lo_errno, "loopback: %s", c->lo_step);
+	}
 	const char *cwd = c->cmd->cwd ? c->cmd->cwd : c->cwd;
 	if (cwd && chdir(cwd) < 0)
 		child_fail(c->errfd, errno, "cwd %s inside the sandbox", cwd);
@@ -894,8 +976,8 @@ int hs_sandbox_spawn(struct hs_sandbox *sb, const struct hs_sandbox_cmd *cmd, pi
 	}
 	c.errfd = pfd[1];
 	c.statusfd = sfd[1];
-	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET |
-		     (sb->userns ? CLONE_NEWUSER : 0);
+	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+		     (shared_net(&c) ? 0 : CLONE_NEWNET) | (sb->userns ? CLONE_NEWUSER : 0);
 	args.exit_signal = SIGCHLD;
 	pid = hs_clone3(&args, sizeof(args));
 	if (pid < 0) {

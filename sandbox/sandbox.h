@@ -38,6 +38,18 @@ struct hs_sandbox_options {
 /* Give the command the caller's /dev/tty and the host's ptys (interactive use only:
  * speculative runs must not reach the terminal). */
 #define HS_SANDBOX_TTY 0x2u
+/* Join the network namespace open on netns_fd (from hs_sandbox_netns_new) instead of making
+ * one per run: a run's network namespace costs ~1 ms of CPU to create and to tear down.
+ * Runs then share loopback and the abstract AF_UNIX names, so the caller must keep them
+ * from meeting there (the tracer's shared_net option). Root mode only: a sandbox with a
+ * user namespace cannot join a namespace the host's user namespace owns, and makes its own
+ * network namespace as without the flag. */
+#define HS_SANDBOX_SHARED_NET 0x4u
+/* Mount the overlays "volatile": no sync of the upper file system when the run's mounts go.
+ * Without it every run's end syncs the whole file system its uppers are on (a syncfs: every
+ * dirty page there, the live tree's included, written out and waited for). For throwaway
+ * runs only: after a crash the uppers may have lost writes (Linux >= 5.10; ignored before). */
+#define HS_SANDBOX_VOLATILE 0x8u
 
 struct hs_sandbox_cmd {
 	char *const *argv;   /* argv[0] is looked up in envp's PATH when it has no '/' */
@@ -47,7 +59,8 @@ struct hs_sandbox_cmd {
 			      * HS_SANDBOX_CMD_INIT: a zeroed struct would mean fd 0 for all three) */
 	const int *keep_fds; /* further fds passed through at the same numbers */
 	size_t n_keep_fds;
-	unsigned flags; /* HS_SANDBOX_IDLE, HS_SANDBOX_TTY */
+	unsigned flags; /* HS_SANDBOX_IDLE, HS_SANDBOX_TTY, ..._SHARED_NET, ..._VOLATILE */
+	int netns_fd;	/* with HS_SANDBOX_SHARED_NET: the network namespace to join */
 	/* Called in the command's process (a child of the sandbox's init) after fds, cwd and
 	 * priority are set, right before execve. Returns 0, or -1 (the command then exits with
 	 * status 125 after printing "hs: sandbox: pre-exec hook failed" to its stderr). */
@@ -64,6 +77,10 @@ struct hs_sandbox_cmd {
  * file system when a writable place exists there). Returns NULL with err set; the error
  * names the missing feature (user namespaces, overlayfs) where that is the cause. */
 struct hs_sandbox *hs_sandbox_new(const struct hs_sandbox_options *opts, struct hs_error *err);
+
+/* A new network namespace with loopback up, for runs to share (HS_SANDBOX_SHARED_NET):
+ * an O_CLOEXEC fd that keeps it alive, or -1 with err set (not root: EPERM). */
+int hs_sandbox_netns_new(struct hs_error *err);
 
 /* Reopen an existing sandbox dir (hs sandbox summary|commit DIR). Fails with a clear message
  * when dir does not exist or is not a sandbox. */

@@ -633,6 +633,9 @@ static int do_sockaddr(struct ev *e, const char *call, uint64_t addr, uint64_t a
 			/* Abstract: reaches any listener in the network namespace. */
 			snprintf(name, sizeof(name), "@%.*s", (int)(plen - 1), un->sun_path + 1);
 			if (bind) {
+				if (t->opts.shared_net)
+					hs_rec_flag(t, HS_TRACER_FLAG_IPC,
+						    "%s %s (network namespace shared)", call, name);
 				add_bound(t, name);
 				return 0;
 			}

@@ -59,9 +59,13 @@ struct hs_tracer_opts {
 	 * and reads of fd 0 are not trapped at all (the notif backend's filter has no rule for
 	 * them: pipelines run at full speed). */
 	int stdin_fd;
+	/* The tree's network namespace is shared with other runs (HS_SANDBOX_SHARED_NET): a
+	 * bind to an abstract AF_UNIX name, which another run could hold or see, is flagged
+	 * external-ipc like a connect to a name the tree did not bind. */
+	bool shared_net;
 };
 
-#define HS_TRACER_OPTS_INIT {HS_TRACER_AUTO, false, -1}
+#define HS_TRACER_OPTS_INIT {HS_TRACER_AUTO, false, -1, false}
 
 /* Version stamp of an object, taken before the syscall that read it ran. */
 struct hs_tracer_stamp {

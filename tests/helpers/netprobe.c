@@ -6,14 +6,19 @@
  *                               "hello N\n", then print what the client sent, one line each.
  *   netprobe connect PORTFILE   wait (up to 5 s) for PORTFILE, connect, send "ping\n", print
  *                               the server's line. Exit 0, or 1 with a message on failure.
+ *   netprobe hold NAME MS       bind the abstract AF_UNIX name @NAME, hold it MS milliseconds;
+ *                               print "held" or "busy: ERROR" (the name in use elsewhere in
+ *                               the network namespace).
  * The port number is never printed, so outputs are the same from run to run. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,12 +107,33 @@ static int connect_to(const char *portfile)
 	return 0;
 }
 
+static int hold(const char *name, int ms)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t n = strnlen(name, sizeof(a.sun_path) - 2);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memcpy(a.sun_path + 1, name, n);
+	if (s < 0 || bind(s, (struct sockaddr *)&a,
+			  (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0) {
+		printf("busy: %s\n", strerror(errno));
+		return 1;
+	}
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+	printf("held\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "hold") == 0)
+		return hold(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2], atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "connect") == 0)
 		return connect_to(argv[2]);
-	fprintf(stderr, "usage: netprobe serve PORTFILE N | netprobe connect PORTFILE\n");
+	fprintf(stderr, "usage: netprobe serve PORTFILE N | netprobe connect PORTFILE | "
+			"netprobe hold NAME MS\n");
 	return 2;
 }

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,19 @@ static void c_unix(void)
 	       "connect outside denied");
 }
 
+/* Bind an abstract name and connect to it: the tree's own name (flagged only when the
+ * network namespace is shared with other runs). */
+static void c_abstract(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "hs-test-%d", (int)getpid());
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	EXPECT(bind(l, (struct sockaddr *)&a, len) == 0 && listen(l, 1) == 0, "bind abstract");
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	EXPECT(connect(c, (struct sockaddr *)&a, len) == 0, "connect to the tree's own name");
+}
+
 static void c_list(void)
 {
 	int fd = open("d", O_RDONLY | O_DIRECTORY);
@@ -362,7 +376,7 @@ static const struct {
 	{"missing", c_missing}, {"excl", c_excl},	{"truncate", c_truncate},
 	{"meta", c_meta},	{"iouring", c_iouring}, {"int80", c_int80},
 	{"raw", c_raw},		{"net", c_net},		{"net_allowed", c_net_allowed},
-	{"unix", c_unix},	{"rmcwd", c_rmcwd},	{"signals", c_signals},	{"newcalls", c_newcalls},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
+	{"unix", c_unix},	{"abstract", c_abstract},	{"rmcwd", c_rmcwd},	{"signals", c_signals},	{"newcalls", c_newcalls},	{"dns", c_dns},	{"list", c_list},	{"mksock", c_mksock},	{"unknown", c_unknown}, {"pathpage", c_pathpage},
 };
 
 int main(int argc, char **argv)

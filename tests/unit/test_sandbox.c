@@ -8,13 +8,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -146,6 +150,9 @@ static int can_sandbox(void)
 			HS_SKIP("neither root nor unprivileged user namespaces");                  \
 	} while (0)
 
+/* The network namespace runs with HS_SANDBOX_SHARED_NET join. */
+static int shared_netns = -1;
+
 /* Run sh -c script in a new sandbox; stdout captured into out (if not NULL). */
 static int run_sh(struct hs_sandbox *sb, const char *script, char *out, size_t outlen,
 		  unsigned flags)
@@ -159,6 +166,7 @@ static int run_sh(struct hs_sandbox *sb, const char *script, char *out, size_t o
 	cmd.argv = argv;
 	cmd.fds[1] = p[1];
 	cmd.flags = flags;
+	cmd.netns_fd = shared_netns;
 	st = hs_sandbox_run(sb, &cmd, &err);
 	close(p[1]);
 	ck_assert_msg(st >= 0, "%s", err.msg);
@@ -517,6 +525,83 @@ START_TEST(root_is_entered_not_covered)
 }
 END_TEST
 
+/* Whether lo is up in the network namespace open on fd (checked from a child that joins it). */
+static bool lo_up_in(int fd)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		struct ifreq ifr = {0};
+		int s;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+		if (setns(fd, CLONE_NEWNET) < 0 || (s = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+		    ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+			_exit(2);
+		_exit(ifr.ifr_flags & IFF_UP ? 0 : 1);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) < 2, "could not look at lo");
+	return WEXITSTATUS(st) == 0;
+}
+
+/* Runs given one network namespace (lo up, not the host's) all join it; without the flag,
+ * and in user-namespace mode, each run has its own. */
+START_TEST(shared_network_namespace)
+{
+	NEED_SANDBOX();
+	if (geteuid() != 0)
+		HS_SKIP("a network namespace of the host's user namespace needs root");
+	struct hs_error err = HS_ERROR_INIT;
+	struct stat ns, host;
+	char a[64], b[64], own[64], user[64], want[64];
+	const char *ino = "stat -L -c %i /proc/self/ns/net";
+
+	shared_netns = hs_sandbox_netns_new(&err);
+	ck_assert_msg(shared_netns >= 0, "%s", err.msg);
+	ck_assert(fcntl(shared_netns, F_GETFD) & FD_CLOEXEC);
+	ck_assert_int_eq(fstat(shared_netns, &ns), 0);
+	ck_assert_int_eq(stat("/proc/self/ns/net", &host), 0);
+	ck_assert_uint_ne(ns.st_ino, host.st_ino);
+	ck_assert(lo_up_in(shared_netns));
+
+	struct hs_sandbox *sb = new_sb(0), *usb = new_sb(HS_SANDBOX_USERNS);
+	snprintf(want, sizeof(want), "%lu\n", (unsigned long)ns.st_ino);
+	ck_assert_int_eq(run_sh(sb, ino, a, sizeof(a), HS_SANDBOX_SHARED_NET), 0);
+	ck_assert_int_eq(run_sh(sb, ino, b, sizeof(b), HS_SANDBOX_SHARED_NET), 0);
+	ck_assert_str_eq(a, want);
+	ck_assert_str_eq(b, want);
+	ck_assert_int_eq(run_sh(sb, ino, own, sizeof(own), 0), 0);
+	ck_assert_str_ne(own, want);
+	ck_assert_int_eq(run_sh(usb, ino, user, sizeof(user), HS_SANDBOX_SHARED_NET), 0);
+	ck_assert_str_ne(user, want);
+	hs_sandbox_destroy(sb, NULL);
+	hs_sandbox_destroy(usb, NULL);
+	close(shared_netns);
+	shared_netns = -1;
+}
+END_TEST
+
+/* A volatile run's overlays say so, and the marker the kernel leaves in the work dir does not
+ * keep the next run of the sandbox (or of a recycled dir) from mounting, volatile or not. */
+START_TEST(volatile_runs_mount_again)
+{
+	NEED_SANDBOX();
+	const char *opts = "grep -c ' / / .* overlay .*volatile' /proc/self/mountinfo";
+	struct hs_sandbox *sb = new_sb(0);
+	char out[64], marker[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < 3; i++) {
+		unsigned fl = i == 1 ? 0 : HS_SANDBOX_VOLATILE;
+		ck_assert_int_eq(run_sh(sb, opts, out, sizeof(out), fl), fl ? 0 : 1);
+		ck_assert_str_eq(out, fl ? "1\n" : "0\n");
+	}
+	snprintf(marker, sizeof(marker), "%s/w0/work/incompat/volatile", hs_sandbox_dir(sb));
+	ck_assert_msg(stat(marker, &st) == 0, "no %s: the test no longer tests the marker", marker);
+	ck_assert_int_eq(hs_sandbox_destroy(sb, NULL), 0);
+}
+END_TEST
+
 /* Runs share the mount points under STATE/run: two at once must not disturb each other. */
 START_TEST(concurrent_runs)
 {
@@ -567,6 +652,8 @@ Suite *hs_test_suite(void)
 	tcase_add_test(run, setup_errors_name_the_step);
 	tcase_add_test(run, root_is_entered_not_covered);
 	tcase_add_test(run, concurrent_runs);
+	tcase_add_test(run, shared_network_namespace);
+	tcase_add_test(run, volatile_runs_mount_again);
 	suite_add_tcase(s, run);
 	return s;
 }

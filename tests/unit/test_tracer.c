@@ -166,28 +166,56 @@ START_TEST(tracer_stamp_taken_before_append_ptrace)
 }
 END_TEST
 
-START_TEST(tracer_network_attempt_blocks_speculation)
+/* Trace the helper's case `name` (it checks its own syscalls' results) to its end. */
+static struct hs_tracer *trace_case(const char *name, bool shared_net)
 {
 	struct hs_tracer_opts opts = HS_TRACER_OPTS_INIT;
 	struct hs_error err = HS_ERROR_INIT;
+	char helper[1024];
 	int status;
 
+	opts.shared_net = shared_net;
 	struct hs_tracer *t = hs_tracer_new(&opts, &err);
 	ck_assert_msg(t, "%s", err.msg);
-	char helper[1024];
 	snprintf(helper, sizeof(helper), "%s/%s/tests/helpers/trace_cases",
 		 getenv("HS_ROOT") ? getenv("HS_ROOT") : ".",
 		 getenv("HS_BUILD") ? getenv("HS_BUILD") : "build");
 	ck_assert_msg(access(helper, X_OK) == 0, "%s missing", helper);
-	char *argv[] = {helper, "net", NULL};
+	char *argv[] = {helper, (char *)name, NULL};
 	pid_t pid = spawn(t, argv);
 	ck_assert_msg(hs_tracer_attach(t, pid, &err) == 0, "%s", err.msg);
 	ck_assert_msg(hs_tracer_run(t, pid, &status, &err) == 0, "%s", err.msg);
-	ck_assert_int_eq(status, 0); /* the helper checks that the socket was denied */
+	ck_assert_int_eq(status, 0);
+	return t;
+}
+
+START_TEST(tracer_network_attempt_blocks_speculation)
+{
 	const struct hs_tracer_flag *f;
-	size_t n = hs_tracer_flags(t, &f);
-	ck_assert_uint_ge(n, 1);
+	struct hs_tracer *t = trace_case("net", false); /* the helper checks the denial */
+
+	ck_assert_uint_ge(hs_tracer_flags(t, &f), 1);
 	ck_assert_int_eq(f[0].kind, HS_TRACER_FLAG_NET);
+	ck_assert(!hs_tracer_can_speculate(t));
+	hs_tracer_free(t);
+}
+END_TEST
+
+/* An abstract name the tree binds and connects to is its own; with a network namespace
+ * shared between runs another run could hold or reach it: flagged. */
+START_TEST(tracer_abstract_bind_flagged_when_netns_shared)
+{
+	const struct hs_tracer_flag *f;
+	struct hs_tracer *t = trace_case("abstract", false);
+
+	ck_assert_uint_eq(hs_tracer_flags(t, &f), 0);
+	ck_assert(hs_tracer_can_speculate(t));
+	hs_tracer_free(t);
+	t = trace_case("abstract", true);
+	ck_assert_uint_eq(hs_tracer_flags(t, &f), 1);
+	ck_assert_int_eq(f[0].kind, HS_TRACER_FLAG_IPC);
+	ck_assert_msg(strstr(f[0].detail, "bind @hs-test-"), "%s", f[0].detail);
+	ck_assert_msg(strstr(f[0].detail, "shared"), "%s", f[0].detail);
 	ck_assert(!hs_tracer_can_speculate(t));
 	hs_tracer_free(t);
 }
@@ -219,6 +247,7 @@ Suite *hs_test_suite(void)
 	tcase_add_test(tc, tracer_stamp_taken_before_append_notif);
 	tcase_add_test(tc, tracer_stamp_taken_before_append_ptrace);
 	tcase_add_test(tc, tracer_network_attempt_blocks_speculation);
+	tcase_add_test(tc, tracer_abstract_bind_flagged_when_netns_shared);
 	tcase_add_test(tc, tracer_child_dying_before_install_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;
